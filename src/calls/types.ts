@@ -1,0 +1,51 @@
+/** A live picture of FreeSWITCH channels (legs) and the calls they form. */
+
+/** FreeSWITCH's Call-Direction: inbound = the leg came into FreeSWITCH, outbound = FreeSWITCH placed it. */
+export type LegDirection = 'inbound' | 'outbound';
+
+export interface Leg {
+  readonly uuid: string;
+  /** Channel-Call-UUID: the a-leg's uuid, shared by every leg of the call. */
+  callUuid: string;
+  direction: LegDirection;
+  callerNumber: string;
+  callerName: string;
+  destinationNumber: string;
+  /** Caller-Context now (changes after a dialplan transfer). */
+  context: string;
+  /** Caller-Context on CHANNEL_CREATE: where the leg entered (e.g. `public` for a carrier). */
+  entryContext: string;
+  /** variable_domain_name; '' when unknown. */
+  domain: string;
+  /** Device (directory user / SIP endpoint) on this leg, if any. DESIGN.md section 2. */
+  device?: string;
+  /** variable_fsrecd_user from the directory, if set; YAML devices.<id>.user takes precedence in policy. */
+  userVar?: string;
+  /** variable_sip_gateway_name: the leg goes through a gateway (external). */
+  gateway?: string;
+  otherLegUuid?: string;
+  channelName: string;
+  /** FreeSWITCH-Hostname of the node that owns the leg. */
+  node: string;
+  sipCallId?: string;
+  /** mod_callcenter: queue name and agent, when the call is a queue call. */
+  ccQueue?: string;
+  ccAgent?: string;
+  /** Per-call overrides a dialplan may set: fsrecd_record_name, fsrecd_record_format. */
+  recordName?: string;
+  recordFormat?: string;
+  answered: boolean;
+  bridged: boolean;
+  /** Unix ms. */
+  createdAt: number;
+  answeredAt?: number;
+  bridgedAt?: number;
+}
+
+export interface Call {
+  /** The a-leg's uuid (Channel-Call-UUID). */
+  readonly uuid: string;
+  /** Legs by uuid, in creation order. */
+  readonly legs: Map<string, Leg>;
+  readonly createdAt: number;
+}

@@ -1,0 +1,198 @@
+/**
+ * The validated, normalised configuration. The YAML may use KAZOO and Wazo spellings (onnet/offnet,
+ * call-recording, call_record_incoming_internal_enabled, any, inherit…); src/config/ turns them all into
+ * this one shape, so nothing downstream handles aliases.
+ */
+import type { Secret } from './secret';
+
+export type Direction = 'inbound' | 'outbound';
+export type Network = 'internal' | 'external';
+/** A rule cell: 'on' or 'off'; undefined = inherit. */
+export type Switch = 'on' | 'off';
+
+/** Rule matrix direction × network; a missing cell inherits. */
+export interface RecordMatrix {
+  inbound: { internal?: Switch; external?: Switch };
+  outbound: { internal?: Switch; external?: Switch };
+}
+
+export type StartOn = 'answer' | 'bridge';
+
+export interface RecordingOptions {
+  /** filename_extension / KAZOO format: wav (default), mp3, … */
+  format: string;
+  /** KAZOO record_min_sec: FreeSWITCH discards shorter recordings (RECORD_MIN_SEC). */
+  minSeconds: number;
+  /** KAZOO time_limit: 0 = no limit (uuid_record's limit argument). */
+  maxSeconds: number;
+  stereo: boolean;
+  /** record_sample_rate; undefined = the channel's rate. */
+  sampleRate?: number;
+  startOn: StartOn;
+  followTransfer: boolean;
+  /** Played to both parties when recording starts (a file or tone_stream:// URL), if set. */
+  announcement?: string;
+  /** One file per recorded endpoint instead of one per call. */
+  perEndpointFiles: boolean;
+}
+
+export interface UserConfig {
+  id: string;
+  record: RecordMatrix;
+  /** Wazo's online_call_record_enabled: may this user start *3 on-demand recordings. undefined = account's. */
+  onlineCallRecordEnabled?: boolean;
+  /** May this user use the *26 toggle. undefined = account's. */
+  toggleEnabled?: boolean;
+  options: Partial<RecordingOptions>;
+}
+
+export interface DeviceConfig {
+  id: string;
+  /** Owner user id (DESIGN.md section 2); else the channel's fsrecd_user variable. */
+  user?: string;
+  record: RecordMatrix;
+  options: Partial<RecordingOptions>;
+}
+
+export interface QueueConfig {
+  id: string;
+  /** "record all calls" for the queue: wins over an account rule that says off (KAZOO Call Center Pro). */
+  record?: Switch;
+  options: Partial<RecordingOptions>;
+}
+
+export interface AgentConfig {
+  id: string;
+  record?: Switch;
+  options: Partial<RecordingOptions>;
+}
+
+export interface AccountConfig {
+  /** The FreeSWITCH domain (variable_domain_name) this account is keyed by. */
+  domain: string;
+  /** Wazo tenant_uuid used in filenames; defaults to the domain. */
+  tenantUuid: string;
+  /** KAZOO "force record entire account" (recording settings matrix, relative to the account). */
+  recordAccount: RecordMatrix;
+  /** KAZOO "force record all users": the endpoint default, below user and device rules. */
+  recordAllUsers: RecordMatrix;
+  onlineCallRecordEnabled: boolean;
+  toggleEnabled: boolean;
+  options: Partial<RecordingOptions>;
+  users: Map<string, UserConfig>;
+  devices: Map<string, DeviceConfig>;
+  queues: Map<string, QueueConfig>;
+  agents: Map<string, AgentConfig>;
+}
+
+export interface EslConfig {
+  host: string;
+  port: number;
+  password: Secret;
+  connectTimeoutMs: number;
+  apiTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+export interface NamingConfig {
+  /** Wazo call_recording.filename_template. */
+  filenameTemplate: string;
+  /** Wazo call_recording.filename_extension (default wav). */
+  filenameExtension: string;
+  /** Template for *3 on-demand recordings (Wazo: auto-<timestamp>-<name>). */
+  onDemandFilenameTemplate: string;
+}
+
+export interface NetworkConfig {
+  /** Contexts whose calls come from carriers (FreeSWITCH vanilla: public). */
+  externalContexts: string[];
+  /** Numbers matching any of these are external (e.g. E.164). Compiled once at load. */
+  externalNumberPatterns: RegExp[];
+}
+
+export type UnknownUserAction = 'refuse' | 'create';
+
+export interface FeaturesConfig {
+  toggle: {
+    enabled: boolean;
+    code: string;
+    unknownUser: UnknownUserAction;
+    /** What the caller hears: recording now on / now off / refused. */
+    confirmOn: string;
+    confirmOff: string;
+    refused: string;
+  };
+  onDemand: {
+    enabled: boolean;
+    code: string;
+    interDigitTimeoutMs: number;
+    /** Channel variable that names an on-demand recording (Wazo: the <name> part). */
+    nameVariable: string;
+    /** Channel variable that picks the on-demand format. */
+    formatVariable: string;
+    /** Played when an on-demand recording starts / stops, if set. */
+    startTone?: string;
+    stopTone?: string;
+  };
+  /** uuid_record mask/unmask (card numbers); off unless a code is set. */
+  pause: { enabled: boolean; code: string };
+}
+
+export interface LocalStorageConfig {
+  type: 'local';
+  /** Where finished recordings are kept; default <spool_dir>/../recordings. */
+  dir: string;
+}
+
+export interface S3StorageConfig {
+  type: 's3';
+  endpoint: string;
+  port?: number;
+  useSsl: boolean;
+  region: string;
+  bucket: string;
+  createBucket: boolean;
+  pathStyle: boolean;
+  accessKey: Secret;
+  secretKey: Secret;
+  /** nunjucks template for the object key; default = path relative to spool_dir. */
+  keyTemplate?: string;
+}
+
+export type StorageConfig = LocalStorageConfig | S3StorageConfig;
+
+export interface UploadConfig {
+  concurrency: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Keep the local copy this many days after a verified upload (0 = delete at once). */
+  keepLocalDays: number;
+  /** Warn and raise a metric when the spool's filesystem is fuller than this percentage. */
+  diskWarnPercent: number;
+  /** A spool file no journal names is picked up after it has not changed for this long. */
+  orphanStableMs: number;
+}
+
+export interface FsrecdConfig {
+  /** Files the config came from, in merge order (main file, then conf.d/*.yml). */
+  sources: string[];
+  esl: EslConfig;
+  spoolDir: string;
+  stateDir: string;
+  /** Absolute directories an absolute filename_template may write under. */
+  allowedDirs: string[];
+  log: { level: 'error' | 'warn' | 'info' | 'debug' };
+  http: { listen?: string };
+  naming: NamingConfig;
+  network: NetworkConfig;
+  /** Defaults for every recording; account, user, device, queue options override in that order. */
+  recording: RecordingOptions;
+  /** Accounts keyed by FreeSWITCH domain. */
+  accounts: Map<string, AccountConfig>;
+  /** Account used for a leg whose domain no account names (e.g. a carrier leg before transfer). */
+  defaultAccount: AccountConfig;
+  features: FeaturesConfig;
+  storage: StorageConfig;
+  upload: UploadConfig;
+}

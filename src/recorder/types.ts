@@ -1,0 +1,54 @@
+/** What the daemon knows about one recording, from the decision to the stored object. */
+import type { Direction, Network } from '../config/types';
+
+export interface RecordingMeta {
+  /** Unique id of this recording: <call uuid>-<n>; also the journal key. */
+  id: string;
+  callUuid: string;
+  /** The leg uuid_record runs on. */
+  legUuid: string;
+  /** Absolute path FreeSWITCH writes to. */
+  path: string;
+  /** Path relative to spool_dir (or to its allowed_dir) — the default object key. */
+  relativePath: string;
+  format: string;
+  srcnum: string;
+  dstnum: string;
+  callerName: string;
+  direction: Direction;
+  network: Network;
+  user?: string;
+  device?: string;
+  domain: string;
+  tenantUuid: string;
+  /** FreeSWITCH-Hostname: lets several nodes share one bucket. */
+  node: string;
+  /** Every reason the call is recorded, e.g. "account inbound×external on", "*3 by 1000". */
+  reasons: string[];
+  onDemand: boolean;
+  /** ISO 8601 UTC. */
+  startedAt: string;
+}
+
+export type CompletionCause = string;
+
+/** From the RECORD_STOP whose Record-File-Path matches. */
+export interface RecordingResult {
+  endedAt: string;
+  durationMs: number;
+  /** variable_record_file_size as FreeSWITCH reported it (bytes); the file on disk is the truth. */
+  reportedSize?: number;
+  completionCause: CompletionCause;
+}
+
+/** Where the recorder hands recordings: the spool journal (src/spool) or, in tests, a collector. */
+export interface RecordingSink {
+  /** uuid_record was accepted; FreeSWITCH is writing meta.path. */
+  started(meta: RecordingMeta): Promise<void>;
+  /** RECORD_STOP with a file: ready to store. */
+  finished(meta: RecordingMeta, result: RecordingResult): Promise<void>;
+  /** FreeSWITCH discarded it (empty-file, input-too-short): nothing to store, and not a loss. */
+  discarded(meta: RecordingMeta, result: RecordingResult): Promise<void>;
+  /** uuid_record failed or the file is gone: journaled with the reason. */
+  failed(meta: RecordingMeta, reason: string): Promise<void>;
+}
