@@ -34,6 +34,9 @@ export interface Leg {
   /** Per-call overrides a dialplan may set: fsrecd_record_name, fsrecd_record_format. */
   recordName?: string;
   recordFormat?: string;
+  /** variable_fsrecd_recording: set by fsrecd when it starts a recording, so a restarted daemon does not
+   *  start a second one on a call FreeSWITCH is already recording. */
+  recordingPath?: string;
   answered: boolean;
   bridged: boolean;
   /** Unix ms. */

@@ -1,0 +1,380 @@
+/**
+ * Starts and stops FreeSWITCH recordings: asks the policy at answer/bridge, names the file, sends
+ * `uuid_record`, and follows RECORD_START/RECORD_STOP to hand each finished file to the sink (the spool).
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Bus } from '../bus';
+import type { Call, Leg } from '../calls/types';
+import type { FsrecdConfig, RecordingOptions } from '../config/types';
+import type { EslEvent } from '../esl/types';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { Decision, RecordingPlan } from '../policy/types';
+import { ActiveRecordings, type ActiveRecording } from './active-recordings';
+import type { NamePath, NamedPath } from './naming-port';
+import { recordMaskCommand, recordStartCommand, recordStopCommand } from './record-command';
+import { readRecordStop } from './record-stop';
+import type { RecordingMeta, RecordingSink } from './types';
+
+export interface RecorderDeps {
+  bus: Bus;
+  api: (command: string) => Promise<string>;
+  config: () => FsrecdConfig;
+  decide: (call: Call) => Decision;
+  namePath: NamePath;
+  sink: RecordingSink;
+  log: Logger;
+  metrics: Metrics;
+  now?: () => number;
+}
+
+export interface OnDemandRequest {
+  call: Call;
+  /** The leg whose party pressed the code. */
+  pressedBy: Leg;
+}
+
+function aLegOf(call: Call): Leg | undefined {
+  return call.legs.get(call.uuid) ?? [...call.legs.values()].find((l) => l.direction === 'inbound') ?? call.legs.values().next().value;
+}
+
+function extensionFor(options: RecordingOptions, override?: string): string {
+  return (override && /^[a-z0-9]{1,8}$/i.test(override) ? override : options.format) || 'wav';
+}
+
+export class Recorder {
+  readonly #active = new ActiveRecordings();
+  /** Plans already started per call (call uuid -> recorded leg uuids): one recording per call per leg. */
+  readonly #started = new Map<string, Set<string>>();
+  /** Stops taking new work on shutdown; live FreeSWITCH recordings continue. */
+  #accepting = true;
+  readonly #now: () => number;
+
+  constructor(private readonly deps: RecorderDeps) {
+    this.#now = deps.now ?? Date.now;
+    const { bus } = deps;
+    bus.on('legAnswered', (leg, call) => this.#consider(call, 'answer', leg));
+    bus.on('callBridged', (call) => this.#consider(call, 'bridge'));
+    bus.on('recordStart', (ev) => this.#onRecordStart(ev));
+    bus.on('recordStop', (ev) => void this.#onRecordStop(ev));
+    bus.on('callEnded', (call) => void this.#onCallEnded(call));
+    bus.on('resynced', (calls) => this.#onResynced(calls));
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  active(): ActiveRecording[] {
+    return this.#active.all();
+  }
+
+  stopAccepting(): void {
+    this.#accepting = false;
+  }
+
+  /** *3: starts an on-demand recording of the call, or stops the one running. Returns what it did. */
+  async toggleOnDemand(req: OnDemandRequest): Promise<'started' | 'stopped' | 'ignored'> {
+    const running = this.#active.ofCall(req.call.uuid).find((r) => r.meta.onDemand && r.state !== 'stopping');
+    if (running) {
+      await this.#stop(running, `*3 by ${req.pressedBy.device ?? req.pressedBy.callerNumber}`);
+      return 'stopped';
+    }
+    const leg = aLegOf(req.call);
+    if (!this.#accepting || !leg || !leg.answered) return 'ignored';
+    const cfg = this.deps.config();
+    const options = cfg.recording;
+    const seq = this.#active.nextOnDemandSeq(req.call.uuid);
+    const who = req.pressedBy.device ?? req.pressedBy.callerNumber;
+    const named = this.deps.namePath({
+      call: req.call,
+      leg,
+      kind: 'on-demand',
+      seq,
+      name: leg.recordName ?? req.pressedBy.recordName,
+      extension: extensionFor(options, leg.recordFormat ?? req.pressedBy.recordFormat),
+      now: new Date(this.#now()),
+    });
+    const started = await this.#start(req.call, leg, named, { ...options, stereo: true, minSeconds: 0 }, {
+      onDemand: true,
+      reasons: [`*3 on-demand by ${who}`],
+      user: undefined,
+      device: req.pressedBy.device,
+    });
+    return started ? 'started' : 'ignored';
+  }
+
+  /** Pause/resume for card numbers: masks (or unmasks) every recording of the call. */
+  async setMasked(call: Call, masked: boolean): Promise<number> {
+    let n = 0;
+    for (const rec of this.#active.ofCall(call.uuid)) {
+      if (rec.state !== 'recording' || rec.masked === masked) continue;
+      try {
+        await this.deps.api(recordMaskCommand(rec.meta.legUuid, rec.meta.path, masked));
+        rec.masked = masked;
+        n++;
+      } catch (err) {
+        this.deps.log.error('uuid_record mask/unmask failed', { recording: rec.meta.id, error: String(err) });
+      }
+    }
+    return n;
+  }
+
+  #consider(call: Call, trigger: 'answer' | 'bridge', answeredLeg?: Leg): void {
+    if (!this.#accepting) return;
+    const cfg = this.deps.config();
+    const aLeg = aLegOf(call);
+    if (!aLeg || this.#isFeatureCall(aLeg, cfg)) return;
+    // A b-leg answering before the a-leg: wait for the leg that will be recorded.
+    if (trigger === 'answer' && answeredLeg && answeredLeg.uuid !== aLeg.uuid && !aLeg.answered) return;
+    let decision: Decision;
+    try {
+      decision = this.deps.decide(call);
+    } catch (err) {
+      this.deps.log.error('recording decision failed', { call: call.uuid, error: String(err) });
+      return;
+    }
+    const started = this.#started.get(call.uuid);
+    // At bridge every plan may start (the callee is known now); at answer only those that start on answer.
+    const pending = decision.plans.filter((p) => !started?.has(p.legUuid) && (trigger === 'bridge' || p.options.startOn === 'answer'));
+    this.deps.log.info('decision', {
+      call: call.uuid,
+      trigger,
+      record: decision.record,
+      direction: decision.direction,
+      network: decision.network,
+      domain: decision.domain,
+      reasons: decision.plans.flatMap((p) => p.reasons.map((r) => r.text)),
+      considered: decision.considered.map((r) => r.text),
+      notes: decision.notes,
+      starting: pending.length,
+    });
+    for (const plan of pending) void this.#startPlan(call, decision, plan);
+  }
+
+  #isFeatureCall(aLeg: Leg, cfg: FsrecdConfig): boolean {
+    return cfg.features.toggle.enabled && aLeg.destinationNumber === cfg.features.toggle.code;
+  }
+
+  async #startPlan(call: Call, decision: Decision, plan: RecordingPlan): Promise<void> {
+    const leg = call.legs.get(plan.legUuid);
+    if (!leg || !leg.answered) return;
+    let started = this.#started.get(call.uuid);
+    if (!started) {
+      started = new Set();
+      this.#started.set(call.uuid, started);
+    }
+    if (started.has(plan.legUuid)) return;
+    started.add(plan.legUuid);
+    if (leg.recordingPath) {
+      // A previous fsrecd process started this recording; the spool's journal already owns that file.
+      this.deps.log.info('call already recorded by an earlier fsrecd run', { call: call.uuid, path: leg.recordingPath });
+      return;
+    }
+    const named = this.deps.namePath({
+      call,
+      leg,
+      kind: 'call',
+      decision,
+      plan,
+      extension: extensionFor(plan.options),
+      now: new Date(this.#now()),
+    });
+    await this.#start(call, leg, named, plan.options, {
+      onDemand: false,
+      reasons: plan.reasons.map((r) => r.text),
+      user: plan.user,
+      device: plan.device,
+      decision,
+    });
+  }
+
+  async #start(
+    call: Call,
+    leg: Leg,
+    named: NamedPath,
+    options: RecordingOptions,
+    about: { onDemand: boolean; reasons: string[]; user?: string; device?: string; decision?: Decision },
+  ): Promise<boolean> {
+    const { log, metrics, sink, api } = this.deps;
+    if (named.error) {
+      log.error('recording filename template failed; recording under the fallback name', {
+        call: call.uuid,
+        error: named.error,
+        path: named.absolutePath,
+      });
+      metrics.inc('fsrecd_naming_fallbacks_total', 'Recordings named by the fallback because the template failed');
+    }
+    const suffix = this.#uniqueSuffix(named.absolutePath);
+    const path = withSuffix(named.absolutePath, suffix);
+    const relativePath = withSuffix(named.relativePath, suffix);
+    const aLeg = aLegOf(call) ?? leg;
+    const cfg = this.deps.config();
+    const account = cfg.accounts.get(aLeg.domain);
+    const meta: RecordingMeta = {
+      id: `${call.uuid}-${this.#now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      callUuid: call.uuid,
+      legUuid: leg.uuid,
+      path,
+      relativePath,
+      format: path.slice(path.lastIndexOf('.') + 1),
+      srcnum: aLeg.callerNumber,
+      dstnum: aLeg.destinationNumber,
+      callerName: aLeg.callerName,
+      direction: about.decision?.direction ?? 'inbound',
+      network: about.decision?.network ?? 'internal',
+      user: about.user,
+      device: about.device,
+      domain: about.decision?.domain ?? aLeg.domain,
+      tenantUuid: about.decision?.tenantUuid ?? account?.tenantUuid ?? aLeg.domain,
+      node: leg.node,
+      reasons: about.reasons,
+      onDemand: about.onDemand,
+      startedAt: new Date(this.#now()).toISOString(),
+    };
+    const rec: ActiveRecording = { meta, state: 'starting', masked: false };
+    // Registered before the command: FreeSWITCH may send RECORD_START before the api reply.
+    this.#active.add(rec);
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o750 });
+    } catch (err) {
+      // FreeSWITCH creates missing directories itself (as its own user); ours is a courtesy.
+      log.debug('could not create the recording directory; FreeSWITCH will', { dir: dirname(path), error: String(err) });
+    }
+    try {
+      await sink.started(meta);
+    } catch (err) {
+      log.error('could not journal a recording start; recording anyway (the spool scan will adopt the file)', {
+        recording: meta.id,
+        error: String(err),
+      });
+    }
+    try {
+      await api(recordStartCommand(leg.uuid, path, options));
+      if (rec.state === 'starting') rec.state = 'recording';
+      metrics.inc('fsrecd_recordings_started_total', 'Recordings started', { kind: about.onDemand ? 'on-demand' : 'rule' });
+      log.info('recording started', { recording: meta.id, call: call.uuid, leg: leg.uuid, path, reasons: meta.reasons });
+      await this.#markChannel(leg.uuid, path);
+      if (options.announcement) await this.#announce(leg.uuid, options.announcement);
+      return true;
+    } catch (err) {
+      this.#active.remove(rec);
+      const reason = err instanceof Error ? err.message : String(err);
+      metrics.inc('fsrecd_recordings_failed_total', 'Recordings FreeSWITCH refused to start', { reason: failureKind(reason) });
+      log.error('uuid_record start failed', { recording: meta.id, call: call.uuid, leg: leg.uuid, path, error: reason });
+      await sink.failed(meta, reason).catch((e: unknown) => log.error('could not journal a failed recording', { error: String(e) }));
+      return false;
+    }
+  }
+
+  /** Two live recordings never share a file: a second one gets -2, -3… before the extension. */
+  #uniqueSuffix(path: string): string {
+    if (!this.#active.hasPath(path)) return '';
+    for (let n = 2; ; n++) if (!this.#active.hasPath(withSuffix(path, `-${n}`))) return `-${n}`;
+  }
+
+  async #markChannel(legUuid: string, path: string): Promise<void> {
+    try {
+      await this.deps.api(`uuid_setvar ${legUuid} fsrecd_recording ${path}`);
+    } catch (err) {
+      this.deps.log.debug('could not mark the channel as recorded', { leg: legUuid, error: String(err) });
+    }
+  }
+
+  async #announce(legUuid: string, announcement: string): Promise<void> {
+    await this.play(legUuid, announcement, 'both');
+  }
+
+  /** Plays a prompt or tone (uuid_broadcast); failures are logged, never thrown: a tone is not worth a call. */
+  async play(legUuid: string, media: string, to: 'aleg' | 'both' = 'aleg'): Promise<void> {
+    if (/\s/.test(media)) {
+      this.deps.log.warn('media path contains blanks; not played', { media });
+      return;
+    }
+    try {
+      await this.deps.api(`uuid_broadcast ${legUuid} ${media} ${to}`);
+    } catch (err) {
+      this.deps.log.warn('uuid_broadcast failed', { leg: legUuid, error: String(err) });
+    }
+  }
+
+  async #stop(rec: ActiveRecording, why: string): Promise<void> {
+    rec.state = 'stopping';
+    try {
+      await this.deps.api(recordStopCommand(rec.meta.legUuid, rec.meta.path));
+      this.deps.log.info('recording stop requested', { recording: rec.meta.id, why });
+    } catch (err) {
+      // -ERR Cannot stop record session!: it already ended; RECORD_STOP (or the hangup) closes it.
+      this.deps.log.warn('uuid_record stop failed', { recording: rec.meta.id, error: String(err) });
+    }
+  }
+
+  #onRecordStart(ev: EslEvent): void {
+    const rec = this.#active.byPath(ev.get('Record-File-Path') ?? '');
+    if (rec && rec.state === 'starting') rec.state = 'recording';
+  }
+
+  async #onRecordStop(ev: EslEvent): Promise<void> {
+    const info = readRecordStop(ev, this.#now());
+    if (!info) return;
+    const rec = this.#active.byPath(info.path);
+    if (!rec) return; // Not ours (dialplan recordings are adopted by the spool's scan).
+    this.#active.remove(rec);
+    const { sink, log, metrics } = this.deps;
+    if (info.discarded) {
+      metrics.inc('fsrecd_recordings_discarded_total', 'Recordings FreeSWITCH discarded', { cause: info.result.completionCause });
+      log.info('recording discarded by FreeSWITCH', { recording: rec.meta.id, cause: info.result.completionCause });
+      await sink.discarded(rec.meta, info.result).catch((e: unknown) => log.error('journal write failed', { error: String(e) }));
+      return;
+    }
+    metrics.inc('fsrecd_recordings_finished_total', 'Recordings finished');
+    log.info('recording finished', {
+      recording: rec.meta.id,
+      path: rec.meta.path,
+      durationMs: info.result.durationMs,
+      cause: info.result.completionCause,
+    });
+    await sink.finished(rec.meta, info.result).catch((e: unknown) => log.error('journal write failed', { error: String(e) }));
+  }
+
+  /** A call ended without a RECORD_STOP for some recording (missed while disconnected): close it anyway. */
+  async #onCallEnded(call: Call): Promise<void> {
+    this.#started.delete(call.uuid);
+    this.#active.forgetCall(call.uuid);
+    for (const rec of this.#active.ofCall(call.uuid)) {
+      this.#active.remove(rec);
+      const result = {
+        endedAt: new Date(this.#now()).toISOString(),
+        durationMs: this.#now() - Date.parse(rec.meta.startedAt),
+        completionCause: 'call-ended-without-record-stop',
+      };
+      this.deps.log.warn('call ended without RECORD_STOP; handing the file to the spool as finished', { recording: rec.meta.id });
+      await this.deps.sink.finished(rec.meta, result).catch((e: unknown) => this.deps.log.error('journal write failed', { error: String(e) }));
+    }
+  }
+
+  /** After a reconnect: calls that were answered while we were away get their decision now. */
+  #onResynced(calls: readonly Call[]): void {
+    for (const call of calls) {
+      const aLeg = aLegOf(call);
+      if (!aLeg?.answered) continue;
+      this.#consider(call, aLeg.bridged ? 'bridge' : 'answer');
+      if (aLeg.bridged) this.#consider(call, 'answer');
+    }
+  }
+}
+
+function withSuffix(path: string, suffix: string): string {
+  if (!suffix) return path;
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') ? `${path.slice(0, dot)}${suffix}${path.slice(dot)}` : `${path}${suffix}`;
+}
+
+function failureKind(message: string): string {
+  if (/Cannot locate session/i.test(message)) return 'no-session';
+  if (/timeout|no reply/i.test(message)) return 'timeout';
+  if (/not connected/i.test(message)) return 'disconnected';
+  if (/refusing to send/i.test(message)) return 'unsafe-path';
+  return 'other';
+}
