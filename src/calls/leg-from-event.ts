@@ -66,7 +66,7 @@ export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowM
     recordingPath: ev.get('variable_fsrecd_recording'),
     answered: answerState === 'answered' || answeredAt !== undefined,
     bridged: bridgedAt !== undefined && otherLeg(ev) !== undefined,
-    createdAt: microsToMs(ev.get('Caller-Channel-Created-Time')) ?? fallbackNowMs,
+    createdAt: microsToMs(ev.get('Caller-Channel-Created-Time')) ?? microsToMs(ev.get('Event-Date-Timestamp')) ?? fallbackNowMs,
     answeredAt,
     bridgedAt,
   };

@@ -99,11 +99,16 @@ export class CallRegistry {
     }
   }
 
+  legUuids(): Set<string> {
+    return new Set(this.#legs.keys());
+  }
+
   /**
-   * Replaces the registry's picture with what FreeSWITCH says is live (after a reconnect). Legs that vanished
-   * while we were away are announced as gone so the recorder can close their recordings.
+   * Merges what FreeSWITCH says is live (after a reconnect) into the registry. Legs we knew before the
+   * resync began (`knownBefore`) that FreeSWITCH no longer lists hung up while we were away: they are
+   * announced as gone so the recorder can close their recordings. Legs created during the resync stay.
    */
-  replaceAll(dumps: readonly EslEvent[]): void {
+  replaceAll(dumps: readonly EslEvent[], knownBefore: ReadonlySet<string>): void {
     const seen = new Set<string>();
     for (const dump of dumps) {
       const uuid = dump.get('Unique-ID');
@@ -123,7 +128,7 @@ export class CallRegistry {
         this.#track(dump);
       }
     }
-    for (const uuid of [...this.#legs.keys()]) if (!seen.has(uuid)) this.#forget(uuid);
+    for (const uuid of knownBefore) if (!seen.has(uuid)) this.#forget(uuid);
   }
 
   #track(ev: EslEvent, announce?: 'legCreated'): Leg | undefined {
