@@ -36,3 +36,26 @@ bench: build
 
 clean:
 	rm -rf dist .tap coverage
+
+# PREFIX/DESTDIR-aware install: the built daemon with its runtime dependencies, the unit, the example
+# config (never overwriting an operator's), the FreeSWITCH snippets and the docs.
+LIBDIR = $(DESTDIR)$(PREFIX)/lib/fsrecd
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+SHAREDIR = $(DESTDIR)$(PREFIX)/share/fsrecd
+DOCDIR = $(DESTDIR)$(PREFIX)/share/doc/fsrecd
+SYSCONFDIR ?= $(DESTDIR)/etc/fsrecd
+UNITDIR ?= $(DESTDIR)/etc/systemd/system
+
+install: build
+	install -d $(LIBDIR) $(BINDIR) $(SHAREDIR)/freeswitch $(DOCDIR) $(SYSCONFDIR)/conf.d $(UNITDIR)
+	cp -r dist templates package.json package-lock.json $(LIBDIR)/
+	cd $(LIBDIR) && $(NPM) ci --omit=dev --no-audit --no-fund --ignore-scripts
+	ln -sf $(PREFIX)/lib/fsrecd/dist/cli.js $(BINDIR)/fsrecd
+	cp -r freeswitch/. $(SHAREDIR)/freeswitch/
+	install -m 0644 README.md $(DOCDIR)/README.md
+	[ -e $(SYSCONFDIR)/fsrecd.yml ] || install -m 0640 config/fsrecd.yml $(SYSCONFDIR)/fsrecd.yml
+	cp -n config/conf.d/* $(SYSCONFDIR)/conf.d/ 2>/dev/null || true
+	sed -e 's|/usr/local/bin/fsrecd|$(PREFIX)/bin/fsrecd|g' -e 's|/usr/local/share/doc|$(PREFIX)/share/doc|g' \
+	  systemd/fsrecd.service > $(UNITDIR)/fsrecd.service
+	@echo "installed; next: useradd --system --gid freeswitch --home /var/lib/fsrecd fsrecd;"
+	@echo "  install -d -o fsrecd -g freeswitch -m 2770 /var/spool/fsrecd /var/lib/fsrecd; systemctl enable --now fsrecd"

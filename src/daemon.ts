@@ -1,0 +1,155 @@
+/**
+ * The core wiring: ESL events -> call registry -> bus -> recorder and feature codes. It is handed its
+ * collaborators (ESL client, storage sink, toggle state, decision and naming functions) by the
+ * composition root (src/app.ts), so tests and the demo can run it against the simulator as is.
+ */
+import { Bus } from './bus';
+import { CallRegistry } from './calls/registry';
+import { dumpLiveChannels } from './calls/resync';
+import type { FsrecdConfig } from './config/types';
+import type { EslClient, EslEvent } from './esl/types';
+import { OnDemandFeature } from './features/on-demand';
+import { ToggleFeature, type ToggleState } from './features/toggle';
+import type { Logger } from './log';
+import type { Metrics } from './metrics';
+import type { Decision } from './policy/types';
+import type { Call } from './calls/types';
+import type { NamePath } from './recorder/naming-port';
+import { Recorder } from './recorder/recorder';
+import type { RecordingSink } from './recorder/types';
+
+/** The channel events fsrecd needs; nothing else is subscribed, to keep FreeSWITCH's and our load low. */
+export const ESL_EVENTS = [
+  'CHANNEL_CREATE',
+  'CHANNEL_ANSWER',
+  'CHANNEL_PARK',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_HANGUP_COMPLETE',
+  'DTMF',
+  'RECORD_START',
+  'RECORD_STOP',
+  'BACKGROUND_JOB',
+] as const;
+
+export interface DaemonParts {
+  config: () => FsrecdConfig;
+  esl: EslClient;
+  sink: RecordingSink;
+  toggles: ToggleState;
+  decide: (call: Call) => Decision;
+  namePath: NamePath;
+  log: Logger;
+  metrics: Metrics;
+  /** How long the *26 confirmation plays before fsrecd hangs the call up. */
+  toggleHangupAfterMs?: number;
+}
+
+export class Daemon {
+  readonly bus = new Bus();
+  readonly registry: CallRegistry;
+  readonly recorder: Recorder;
+  readonly #onDemand: OnDemandFeature;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #resyncing: Promise<void> | undefined;
+  #eventsSeen = 0;
+
+  constructor(private readonly parts: DaemonParts) {
+    const { config, esl, log, metrics } = parts;
+    const cfg = config();
+    this.registry = new CallRegistry(this.bus, variableNames(cfg));
+    const api = (command: string): Promise<string> => esl.api(command);
+    this.recorder = new Recorder({
+      bus: this.bus,
+      api,
+      config,
+      decide: parts.decide,
+      namePath: parts.namePath,
+      sink: parts.sink,
+      log,
+      metrics,
+    });
+    this.#onDemand = new OnDemandFeature(this.bus, config, this.recorder, log, metrics);
+    new ToggleFeature(
+      this.bus,
+      config,
+      parts.toggles,
+      {
+        api,
+        play: (leg, media) => this.recorder.play(leg, media),
+        hangupLater: (leg) => this.#later(parts.toggleHangupAfterMs ?? 1500, () => api(`uuid_kill ${leg}`)),
+      },
+      log,
+      metrics,
+    );
+    esl.on('event', (ev: EslEvent) => this.#onEvent(ev));
+    esl.on('ready', () => void this.resync());
+    esl.on('disconnected', (reason: string) => {
+      metrics.set('fsrecd_esl_connected', 'ESL session up (1) or down (0)', 0);
+      log.warn('FreeSWITCH event socket disconnected; reconnecting', { reason });
+      this.bus.emit('eslDisconnected', reason);
+    });
+    esl.on('auth-failed', (message: string) => log.error(message));
+  }
+
+  get eventsSeen(): number {
+    return this.#eventsSeen;
+  }
+
+  /** Applies a new configuration to the parts that cache derived state; recordings in progress continue. */
+  reconfigure(cfg: FsrecdConfig): void {
+    this.registry.setVariableNames(variableNames(cfg));
+    this.#onDemand.reconfigure(cfg);
+  }
+
+  /** Rebuilds the registry from FreeSWITCH after every (re)connect; calls begun while away get decided. */
+  resync(): Promise<void> {
+    this.#resyncing ??= this.#resync().finally(() => (this.#resyncing = undefined));
+    return this.#resyncing;
+  }
+
+  async #resync(): Promise<void> {
+    const { esl, log, metrics } = this.parts;
+    metrics.set('fsrecd_esl_connected', 'ESL session up (1) or down (0)', 1);
+    const before = this.registry.legUuids();
+    try {
+      const dumps = await dumpLiveChannels((cmd) => esl.api(cmd), log);
+      this.registry.replaceAll(dumps, before);
+      const calls = [...this.registry.calls()];
+      log.info('FreeSWITCH event socket ready; live calls re-synced', { calls: calls.length, legs: this.registry.legCount });
+      this.bus.emit('resynced', calls);
+    } catch (err) {
+      log.error('re-sync with FreeSWITCH failed; will retry at the next connect', { error: String(err) });
+    }
+  }
+
+  #onEvent(ev: EslEvent): void {
+    this.#eventsSeen++;
+    try {
+      this.registry.apply(ev);
+    } catch (err) {
+      // One odd event must never take the daemon down.
+      this.parts.log.error('could not process an ESL event', { event: ev.name, uuid: ev.get('Unique-ID'), error: String(err) });
+    }
+  }
+
+  #later(ms: number, fn: () => Promise<unknown>): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn().catch((err: unknown) => this.parts.log.debug('deferred command failed', { error: String(err) }));
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  /** Stops new work; recordings FreeSWITCH is making continue (they are FreeSWITCH's). */
+  stopAccepting(): void {
+    this.recorder.stopAccepting();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
+
+function variableNames(cfg: FsrecdConfig): { recordName: string; recordFormat: string } {
+  return { recordName: cfg.features.onDemand.nameVariable, recordFormat: cfg.features.onDemand.formatVariable };
+}
