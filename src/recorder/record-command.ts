@@ -5,7 +5,7 @@
  */
 import type { RecordingOptions } from '../config/types';
 
-const UNSAFE = /[\s'"{}\\\u0000-\u001f\u007f]/u;
+const UNSAFE = /[\s'"{}\\\p{Cc}]/u;
 
 export class UnsafeRecordPathError extends Error {
   constructor(readonly path: string) {

@@ -25,7 +25,8 @@ export function readRecordStop(ev: EslEvent, nowMs: number): RecordStopInfo | un
   const discardedFlag = (ev.get('variable_RECORD_DISCARDED') ?? ev.get('RECORD_DISCARDED')) === 'true';
   return {
     path,
-    discarded: discardedFlag || DISCARD_CAUSES.has(cause),
+    // The flag alone is not trusted on a success cause: channel variables linger from earlier recordings.
+    discarded: DISCARD_CAUSES.has(cause) || (discardedFlag && !cause.startsWith('success')),
     result: {
       endedAt: new Date(micros ? Math.floor(micros / 1000) : nowMs).toISOString(),
       durationMs: num(ev.get('variable_record_ms')) ?? (num(ev.get('variable_record_seconds')) ?? 0) * 1000,

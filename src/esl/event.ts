@@ -1,0 +1,79 @@
+/**
+ * EslEvent implementations for text/event-plain and text/event-json bodies. Values are URL-decoded only
+ * when asked for (most of a real event's ~150 headers are never read), and a malformed `%` sequence yields
+ * the raw text instead of throwing — modesl's eager decodeURIComponent throws there and kills the process.
+ */
+import type { EslEvent } from './types';
+import { parseHeaderBlock } from './frame-parser';
+
+export function urlDecode(value: string): string {
+  if (value.indexOf('%') < 0 && value.indexOf('+') < 0) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+class PlainEvent implements EslEvent {
+  readonly name: string;
+  constructor(
+    private readonly raw: Map<string, string>,
+    readonly body: string,
+  ) {
+    this.name = urlDecode(raw.get('Event-Name') ?? '');
+  }
+  get(header: string): string | undefined {
+    const v = this.raw.get(header);
+    return v === undefined ? undefined : urlDecode(v);
+  }
+  headerNames(): string[] {
+    return [...this.raw.keys()];
+  }
+}
+
+class JsonEvent implements EslEvent {
+  readonly name: string;
+  readonly body: string;
+  constructor(private readonly fields: Record<string, unknown>) {
+    this.name = typeof fields['Event-Name'] === 'string' ? fields['Event-Name'] : '';
+    this.body = typeof fields._body === 'string' ? fields._body : '';
+  }
+  get(header: string): string | undefined {
+    const v = this.fields[header];
+    return typeof v === 'string' ? v : v === undefined || v === null ? undefined : String(v);
+  }
+  headerNames(): string[] {
+    return Object.keys(this.fields).filter((k) => k !== '_body');
+  }
+}
+
+/** Parses a text/event-plain body: URL-encoded headers, blank line, then its own Content-Length body. */
+export function plainEvent(body: Buffer): EslEvent {
+  let end = body.indexOf('\n\n');
+  const headerText = body.toString('utf8', 0, end < 0 ? body.length : end);
+  const headers = parseHeaderBlock(headerText);
+  let inner = '';
+  if (end >= 0) {
+    end += 2;
+    const length = Number(headers.get('Content-Length'));
+    if (Number.isSafeInteger(length) && length > 0) inner = body.toString('utf8', end, Math.min(body.length, end + length));
+  }
+  return new PlainEvent(headers, inner);
+}
+
+/** Parses a text/event-json body; undefined when it is not a JSON object. */
+export function jsonEvent(body: Buffer): EslEvent | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    return new JsonEvent(parsed as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An EslEvent over a JSON object (uuid_dump … json replies have the same headers as events). */
+export function recordToEvent(fields: Record<string, unknown>): EslEvent {
+  return new JsonEvent(fields);
+}

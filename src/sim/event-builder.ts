@@ -1,0 +1,220 @@
+/**
+ * Builds channel events from the captured FreeSWITCH events (src/sim/captured-events.ts): the same header
+ * names in the same order, with this simulation's values. Keeps the simulator honest about event size
+ * (~4-7 KB, every channel variable rides along) and header spelling.
+ */
+import { CAPTURED_EVENTS } from './captured-events';
+import type { SimChannel } from './channel';
+
+type Pairs = Array<[string, string]>;
+
+export interface EventContext {
+  coreUuid: string;
+  hostname: string;
+  sequence: number;
+  nowUs: number;
+}
+
+function template(ch: SimChannel, name: string): ReadonlyArray<readonly [string, string]> {
+  const role = ch.role;
+  const keys = [
+    `${ch.shape}.${role}.${name}`,
+    `${ch.shape === 'carrier' ? 'single' : ch.shape}.${role}.${name}`,
+    `bridged.${role}.${name}`,
+    `bridged.a.${name}`,
+    `single.a.${name}`,
+    name === 'CHANNEL_PARK' ? 'park.a.CHANNEL_PARK' : '',
+  ];
+  for (const k of keys) {
+    const t = CAPTURED_EVENTS[k];
+    if (t) return t;
+  }
+  throw new Error(`no captured template for ${name}`);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+export function eventDates(nowUs: number): { local: string; gmt: string } {
+  const d = new Date(Math.floor(nowUs / 1000));
+  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return { local, gmt: d.toUTCString() };
+}
+
+function profile(prefix: 'Caller' | 'Other-Leg', ch: SimChannel, key: string): string | undefined {
+  switch (key) {
+    case 'Direction':
+    case 'Logical-Direction':
+      return ch.direction;
+    case 'Username':
+      return ch.vars.get('user_name') ?? ch.vars.get('dialed_user') ?? ch.callerNumber;
+    case 'Caller-ID-Name':
+    case 'Orig-Caller-ID-Name':
+      return ch.callerName;
+    case 'Caller-ID-Number':
+    case 'Orig-Caller-ID-Number':
+    case 'ANI':
+      return ch.callerNumber;
+    case 'Destination-Number':
+      return ch.destination;
+    case 'Unique-ID':
+      return ch.uuid;
+    case 'Context':
+      return ch.context;
+    case 'Channel-Name':
+      return ch.channelName;
+    case 'Profile-Created-Time':
+    case 'Channel-Created-Time':
+      return String(ch.createdUs);
+    case 'Channel-Answered-Time':
+      return String(ch.answeredUs);
+    case 'Channel-Bridged-Time':
+      return String(ch.bridgedUs);
+    case 'Channel-Hangup-Time':
+      return String(ch.hangupUs);
+    case 'Network-Addr':
+      return '127.0.0.1';
+    default:
+      return prefix === 'Caller' ? undefined : undefined;
+  }
+}
+
+/**
+ * The headers of one event for one channel. `extra` holds the event's own trailing headers
+ * (DTMF-Digit, Record-File-Path…) which replace the captured ones of the same name.
+ */
+export function buildEvent(
+  name: string,
+  ch: SimChannel,
+  other: SimChannel | undefined,
+  ctx: EventContext,
+  extra: Record<string, string> = {},
+): Pairs {
+  const out: Pairs = [];
+  const dates = eventDates(ctx.nowUs);
+  const tpl = template(ch, name);
+  let varsWritten = false;
+  // A real channel's variables grow as the call goes on: this event's captured set, re-valued for this leg,
+  // then whatever this leg has that the capture did not (dialplan or uuid_setvar variables).
+  const writeVars = (): void => {
+    if (varsWritten) return;
+    varsWritten = true;
+    const done = new Set<string>();
+    for (const [key, captured] of tpl) {
+      if (!key.startsWith('variable_')) continue;
+      const k = key.slice(9);
+      if (ch.hiddenVars.has(k)) continue;
+      done.add(k);
+      out.push([key, ch.vars.get(k) ?? revalue(captured, ch, other)]);
+    }
+    for (const [k, v] of ch.vars) if (!done.has(k)) out.push([`variable_${k}`, v]);
+  };
+  for (const [key, captured] of tpl) {
+    if (key.startsWith('variable_')) {
+      writeVars();
+      continue;
+    }
+    if (key in extra) {
+      out.push([key, extra[key] as string]);
+      continue;
+    }
+    let value: string | undefined = captured;
+    switch (key) {
+      case 'Event-Name':
+        value = name;
+        break;
+      case 'Core-UUID':
+        value = ctx.coreUuid;
+        break;
+      case 'FreeSWITCH-Hostname':
+      case 'FreeSWITCH-Switchname':
+        value = ctx.hostname;
+        break;
+      case 'FreeSWITCH-IPv4':
+        value = '127.0.0.1';
+        break;
+      case 'FreeSWITCH-IPv6':
+        value = '::1';
+        break;
+      case 'Event-Date-Local':
+        value = dates.local;
+        break;
+      case 'Event-Date-GMT':
+        value = dates.gmt;
+        break;
+      case 'Event-Date-Timestamp':
+        value = String(ctx.nowUs);
+        break;
+      case 'Event-Sequence':
+        value = String(ctx.sequence);
+        break;
+      case 'Channel-Name':
+        value = ch.channelName;
+        break;
+      case 'Unique-ID':
+        value = ch.uuid;
+        break;
+      case 'Call-Direction':
+      case 'Presence-Call-Direction':
+        value = ch.direction;
+        break;
+      case 'Channel-Call-UUID':
+        value = ch.callUuid;
+        break;
+      case 'Channel-Presence-ID':
+        value = `${ch.callerNumber}@${ch.domain}`;
+        break;
+      case 'Hangup-Cause':
+        value = ch.hangupCause ?? 'NORMAL_CLEARING';
+        break;
+      case 'Other-Type':
+        if (!other) continue;
+        break;
+      default:
+        if (key.startsWith('Caller-')) value = profile('Caller', ch, key.slice(7)) ?? captured;
+        else if (key.startsWith('Other-Leg-')) {
+          if (!other) continue;
+          value = profile('Other-Leg', other, key.slice(10)) ?? captured;
+        }
+    }
+    out.push([key, value]);
+  }
+  for (const [k, v] of Object.entries(extra)) if (!out.some(([n]) => n === k)) out.push([k, v]);
+  return out;
+}
+
+/** The captures' channel uuids, mapped to this simulation's legs in captured values. */
+const CAPTURED_A_UUIDS = [
+  'ea69231c-2b51-4e64-9cb8-0fa6c9963645',
+  '668cd0a8-dcd1-4092-aeac-74ab126bd412',
+  '4032f89a-27d5-4c35-9d4d-a5ed328253e5',
+  '0b52e952-fabf-40a3-ad7c-88a6921abbc8',
+];
+const CAPTURED_B_UUID = '338730d4-f78d-4c2c-b0df-be67acf2b2db';
+
+function revalue(value: string, ch: SimChannel, other: SimChannel | undefined): string {
+  if (value.length < 36) return value;
+  const aUuid = ch.role === 'a' ? ch.uuid : ch.callUuid;
+  const bUuid = ch.role === 'b' ? ch.uuid : (other?.uuid ?? aUuid);
+  let v = value;
+  for (const u of CAPTURED_A_UUIDS) if (v.includes(u)) v = v.split(u).join(aUuid);
+  if (v.includes(CAPTURED_B_UUID)) v = v.split(CAPTURED_B_UUID).join(bUuid);
+  return v;
+}
+
+/** Variables of a phone's leg that a carrier's leg does not have (directory identity). */
+export function identityVariables(): Set<string> {
+  const phone = initialVariables('single', 'a');
+  const carrier = initialVariables('carrier', 'a');
+  return new Set([...phone.keys()].filter((k) => !carrier.has(k)));
+}
+
+/** The variables a new channel starts with: the captured CHANNEL_CREATE's, re-valued for this leg. */
+export function initialVariables(shape: string, role: 'a' | 'b'): Map<string, string> {
+  const key = `${shape}.${role}.CHANNEL_CREATE`;
+  const t = CAPTURED_EVENTS[key] ?? CAPTURED_EVENTS[`bridged.${role}.CHANNEL_CREATE`] ?? [];
+  const vars = new Map<string, string>();
+  for (const [k, v] of t) if (k.startsWith('variable_')) vars.set(k.slice(9), v);
+  return vars;
+}
