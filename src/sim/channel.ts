@@ -28,7 +28,7 @@ export interface CallSpec {
 }
 
 export type Role = 'a' | 'b';
-export type Shape = 'bridged' | 'single' | 'carrier';
+export type Shape = 'bridged' | 'single' | 'carrier' | 'park';
 
 export interface SimChannel {
   uuid: string;
@@ -47,6 +47,8 @@ export interface SimChannel {
   /** Captured variables this leg must not show (a carrier leg has no directory identity). */
   hiddenVars: Set<string>;
   otherUuid?: string;
+  /** The other leg, kept after it hangs up: FreeSWITCH's later events still describe it (Other-Leg-*). */
+  other?: SimChannel;
   createdUs: number;
   answeredUs: number;
   bridgedUs: number;

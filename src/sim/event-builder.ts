@@ -19,14 +19,14 @@ function template(ch: SimChannel, name: string): ReadonlyArray<readonly [string,
   const role = ch.role;
   const keys = [
     `${ch.shape}.${role}.${name}`,
-    `${ch.shape === 'carrier' ? 'single' : ch.shape}.${role}.${name}`,
+    `${ch.shape === 'carrier' || ch.shape === 'park' ? 'single' : ch.shape}.${role}.${name}`,
     `bridged.${role}.${name}`,
     `bridged.a.${name}`,
     `single.a.${name}`,
-    name === 'CHANNEL_PARK' ? 'park.a.CHANNEL_PARK' : '',
+    `park.a.${name}`,
   ];
   for (const k of keys) {
-    const t = CAPTURED_EVENTS[k];
+    const t = (ch.state === 'hangup' ? CAPTURED_EVENTS[`${k}.hangup`] : undefined) ?? CAPTURED_EVENTS[k];
     if (t) return t;
   }
   throw new Error(`no captured template for ${name}`);
@@ -166,6 +166,7 @@ export function buildEvent(
         value = `${ch.callerNumber}@${ch.domain}`;
         break;
       case 'Hangup-Cause':
+        if (ch.state !== 'hangup') continue;
         value = ch.hangupCause ?? 'NORMAL_CLEARING';
         break;
       case 'Other-Type':
@@ -181,7 +182,20 @@ export function buildEvent(
     out.push([key, value]);
   }
   for (const [k, v] of Object.entries(extra)) if (!out.some(([n]) => n === k)) out.push([k, v]);
+  if (ch.state === 'hangup') markHungUp(out, ch);
   return out;
+}
+
+/** A template captured on a live channel, used for a hung-up one: state headers say so, as FreeSWITCH's do. */
+function markHungUp(out: Pairs, ch: SimChannel): void {
+  const at = out.findIndex(([n]) => n === 'Answer-State');
+  if (at < 0 || out[at]?.[1] === 'hangup') return;
+  for (const pair of out) {
+    if (pair[0] === 'Channel-State') pair[1] = 'CS_HANGUP';
+    if (pair[0] === 'Channel-State-Number') pair[1] = '10';
+  }
+  out[at] = ['Answer-State', 'hangup'];
+  if (!out.some(([n]) => n === 'Hangup-Cause')) out.splice(at + 1, 0, ['Hangup-Cause', ch.hangupCause ?? 'NORMAL_CLEARING']);
 }
 
 /** The captures' channel uuids, mapped to this simulation's legs in captured values. */

@@ -119,8 +119,7 @@ export class SimSession {
         this.host.commandSeen(arg);
         const job = headers.get('Job-UUID') ?? this.host.newJobUuid();
         s.write(bgapiReply(job));
-        const output = this.host.api(arg);
-        setImmediate(() => this.host.background(job, arg, output));
+        this.host.background(job, arg, this.host.api(arg));
         return;
       }
       case 'exit':

@@ -185,8 +185,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
 
   /** Sends one channel event to every session subscribed to it; resolves once written. */
   async #emitEvent(name: string, ch: SimChannel, extra?: Record<string, string>): Promise<void> {
-    const other = ch.otherUuid ? this.#channels.get(ch.otherUuid) : undefined;
-    const headers = buildEvent(name, ch, other, {
+    const headers = buildEvent(name, ch, ch.other, {
       coreUuid: this.#coreUuid,
       hostname: this.hostname,
       sequence: ++this.#sequence,
@@ -203,7 +202,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
 
   /** The leg's full headers, as `uuid_dump` shows them (the same as its last event). */
   dump(ch: SimChannel): Array<[string, string]> {
-    const other = ch.otherUuid ? this.#channels.get(ch.otherUuid) : undefined;
+    const other = ch.other;
     const name = ch.state === 'answered' ? (other ? 'CHANNEL_BRIDGE' : 'CHANNEL_ANSWER') : 'CHANNEL_CREATE';
     const headers = buildEvent(name, ch, other, { coreUuid: this.#coreUuid, hostname: this.hostname, sequence: ++this.#sequence, nowUs: this.#clockUs() });
     return headers.map(([k, v]) => (k === 'Event-Name' ? ['Event-Name', 'CHANNEL_DATA'] : [k, v]));
@@ -277,7 +276,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
   /** Places a scripted call: CHANNEL_CREATE of the a-leg (and of the b-leg, as FreeSWITCH originates it). */
   async createCall(spec: CallSpec): Promise<SimCall> {
     this.#sessionsSinceStart++;
-    const shape: Shape = spec.bridgeTo ? 'bridged' : spec.from.context === 'public' ? 'carrier' : 'single';
+    const shape: Shape = spec.bridgeTo ? 'bridged' : spec.from.context === 'public' ? 'carrier' : spec.park ? 'park' : 'single';
     const a = this.#newChannel(spec.from, 'a', shape, undefined, spec);
     this.#channels.set(a.uuid, a);
     await this.#emitEvent('CHANNEL_CREATE', a);
@@ -288,6 +287,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     if (spec.bridgeTo) {
       b = this.#newChannel(spec.bridgeTo, 'b', shape, a.uuid, spec);
       b.otherUuid = a.uuid;
+      b.other = a;
       this.#channels.set(b.uuid, b);
       await this.#emitEvent('CHANNEL_CREATE', b);
     }
@@ -308,6 +308,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
         if (b) {
           const now = this.#clockUs();
           a.otherUuid = b.uuid;
+          a.other = b;
           a.bridgedUs = now;
           b.bridgedUs = now;
           await this.#emitEvent('CHANNEL_BRIDGE', a, { 'Bridge-A-Unique-ID': a.uuid, 'Bridge-B-Unique-ID': b.uuid });
@@ -353,7 +354,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
    */
   async #hangupCall(first: SimChannel, cause: string): Promise<void> {
     if (first.state === 'hangup' || !this.#channels.has(first.uuid)) return;
-    const other = first.otherUuid ? this.#channels.get(first.otherUuid) : undefined;
+    const other = first.other && this.#channels.has(first.other.uuid) ? first.other : undefined;
     const now = this.#clockUs();
     first.state = 'hangup';
     first.hangupUs = now;
