@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Call, Leg } from './calls/types';
 import type { EslEvent } from './esl/types';
+import type { Decision } from './policy/types';
 
 export interface BusEvents {
   /** The ESL session is up (after every reconnect) and the registry has re-synced. */
@@ -20,6 +21,8 @@ export interface BusEvents {
   recordStop: [event: EslEvent];
   /** CHANNEL_HANGUP_COMPLETE: the leg is gone from FreeSWITCH; the registry drops it after this. */
   legGone: [leg: Leg, call: Call];
+  /** The recorder asked the policy about a call (at answer or bridge). */
+  decided: [call: Call, decision: Decision, trigger: 'answer' | 'bridge'];
   /** The last leg of a call is gone. */
   callEnded: [call: Call];
 }

@@ -2,6 +2,7 @@
  * Starts and stops FreeSWITCH recordings: asks the policy at answer/bridge, names the file, sends
  * `uuid_record`, and follows RECORD_START/RECORD_STOP to hand each finished file to the sink (the spool).
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Bus } from '../bus';
@@ -35,6 +36,9 @@ export interface OnDemandRequest {
   pressedBy: Leg;
 }
 
+const RECENT_PATHS_MAX = 20_000;
+const RECENT_PATHS_MS = 3_600_000;
+
 function aLegOf(call: Call): Leg | undefined {
   return call.legs.get(call.uuid) ?? [...call.legs.values()].find((l) => l.direction === 'inbound') ?? call.legs.values().next().value;
 }
@@ -47,6 +51,9 @@ export class Recorder {
   readonly #active = new ActiveRecordings();
   /** Plans already started per call (call uuid -> recorded leg uuids): one recording per call per leg. */
   readonly #started = new Map<string, Set<string>>();
+  readonly #onDemandOps = new Map<string, Promise<unknown>>();
+  /** Paths handed out recently, oldest first (Map keeps insertion order). */
+  readonly #recentPaths = new Map<string, number>();
   /** Stops taking new work on shutdown; live FreeSWITCH recordings continue. */
   #accepting = true;
   readonly #now: () => number;
@@ -74,8 +81,21 @@ export class Recorder {
     this.#accepting = false;
   }
 
-  /** *3: starts an on-demand recording of the call, or stops the one running. Returns what it did. */
-  async toggleOnDemand(req: OnDemandRequest): Promise<'started' | 'stopped' | 'ignored'> {
+  /**
+   * *3: starts an on-demand recording of the call, or stops the one running. Presses on one call are
+   * handled one after the other: a quick second *3 must see the recording the first one started.
+   */
+  toggleOnDemand(req: OnDemandRequest): Promise<'started' | 'stopped' | 'ignored'> {
+    const prior = this.#onDemandOps.get(req.call.uuid) ?? Promise.resolve();
+    const next = prior.then(() => this.#toggleOnDemand(req));
+    const settled = next.catch(() => undefined).finally(() => {
+      if (this.#onDemandOps.get(req.call.uuid) === settled) this.#onDemandOps.delete(req.call.uuid);
+    });
+    this.#onDemandOps.set(req.call.uuid, settled);
+    return next;
+  }
+
+  async #toggleOnDemand(req: OnDemandRequest): Promise<'started' | 'stopped' | 'ignored'> {
     const running = this.#active.ofCall(req.call.uuid).find((r) => r.meta.onDemand && r.state !== 'stopping');
     if (running) {
       await this.#stop(running, `*3 by ${req.pressedBy.device ?? req.pressedBy.callerNumber}`);
@@ -150,6 +170,7 @@ export class Recorder {
       notes: decision.notes,
       starting: pending.length,
     });
+    this.deps.bus.emit('decided', call, decision, trigger);
     for (const plan of pending) void this.#startPlan(call, decision, plan);
   }
 
@@ -268,10 +289,28 @@ export class Recorder {
     }
   }
 
-  /** Two live recordings never share a file: a second one gets -2, -3… before the extension. */
+  /**
+   * Two recordings never share a name: not two live ones, not one whose file is still in the spool, and
+   * not one made recently (a template with one-second resolution repeats for a quick *3 restart or two
+   * calls between the same numbers). A later one gets -2, -3… before the extension.
+   */
   #uniqueSuffix(path: string): string {
-    if (!this.#active.hasPath(path)) return '';
-    for (let n = 2; ; n++) if (!this.#active.hasPath(withSuffix(path, `-${n}`))) return `-${n}`;
+    const taken = (p: string): boolean => this.#active.hasPath(p) || this.#recentPaths.has(p) || existsSync(p);
+    let suffix = '';
+    for (let n = 2; taken(withSuffix(path, suffix)); n++) suffix = `-${n}`;
+    this.#remember(withSuffix(path, suffix));
+    return suffix;
+  }
+
+  #remember(path: string): void {
+    const now = this.#now();
+    this.#recentPaths.set(path, now);
+    if (this.#recentPaths.size > RECENT_PATHS_MAX) {
+      for (const [p, at] of this.#recentPaths) {
+        if (now - at < RECENT_PATHS_MS && this.#recentPaths.size <= RECENT_PATHS_MAX / 2) break;
+        this.#recentPaths.delete(p);
+      }
+    }
   }
 
   async #markChannel(legUuid: string, path: string): Promise<void> {

@@ -1,0 +1,101 @@
+/**
+ * The composition root: builds the daemon's parts from a configuration and wires reload and stop.
+ * Used by `fsrecd run` (with a watched config file) and by `fsrecd demo` (with an embedded one).
+ */
+import type { FsrecdConfig } from './config/types';
+import type { ConfigWatcher } from './config/watcher';
+import { Daemon, ESL_EVENTS } from './daemon';
+import { createEslClient } from './esl/client';
+import type { EslClient } from './esl/types';
+import type { Logger } from './log';
+import { Metrics } from './metrics';
+import { recordingNamer } from './naming/name-recording';
+import { decideRecording } from './policy/decide';
+import type { NamePath } from './recorder/naming-port';
+import { Spool } from './spool/spool';
+import { ToggleStore } from './state/toggle-store';
+import { createStorageTarget } from './storage/create-target';
+
+export interface Fsrecd {
+  daemon: Daemon;
+  spool: Spool;
+  esl: EslClient;
+  toggles: ToggleStore;
+  metrics: Metrics;
+  config(): FsrecdConfig;
+  /** Stops new work, lets uploads in flight finish within graceMs, closes the ESL session. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface StartOptions {
+  config: FsrecdConfig;
+  watcher?: ConfigWatcher;
+  log: Logger;
+  metrics?: Metrics;
+  toggleHangupAfterMs?: number;
+}
+
+export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
+  const { log } = opts;
+  const metrics = opts.metrics ?? new Metrics();
+  let cfg = opts.config;
+  const config = (): FsrecdConfig => cfg;
+  const toggles = await ToggleStore.open(cfg.stateDir, log);
+  const target = createStorageTarget(cfg.storage, log);
+  const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target, log, metrics });
+  let namePath: NamePath = recordingNamer(cfg);
+  const esl = createEslClient(
+    {
+      host: cfg.esl.host,
+      port: cfg.esl.port,
+      password: cfg.esl.password.reveal(),
+      events: ESL_EVENTS,
+      connectTimeoutMs: cfg.esl.connectTimeoutMs,
+      apiTimeoutMs: cfg.esl.apiTimeoutMs,
+      reconnectMinMs: cfg.esl.reconnectMinMs,
+      reconnectMaxMs: cfg.esl.reconnectMaxMs,
+    },
+    log,
+  );
+  const daemon = new Daemon({
+    config,
+    esl,
+    sink: spool,
+    toggles,
+    decide: (call) => decideRecording(cfg, call, toggles.lookup),
+    namePath: (req) => namePath(req),
+    log,
+    metrics,
+    toggleHangupAfterMs: opts.toggleHangupAfterMs,
+  });
+  opts.watcher?.on('reloaded', (next: FsrecdConfig) => {
+    // ESL endpoint, spool and storage changes need a restart; rules, names and features apply at once.
+    for (const [what, changed] of [
+      ['esl', JSON.stringify(next.esl) !== JSON.stringify(cfg.esl) || next.esl.password.reveal() !== cfg.esl.password.reveal()],
+      ['spool_dir/state_dir', next.spoolDir !== cfg.spoolDir || next.stateDir !== cfg.stateDir],
+      ['storage', JSON.stringify(next.storage) !== JSON.stringify(cfg.storage)],
+    ] as const) {
+      if (changed) log.warn(`${what} changed: takes effect at the next restart`);
+    }
+    cfg = { ...next, esl: cfg.esl, spoolDir: cfg.spoolDir, stateDir: cfg.stateDir, storage: cfg.storage };
+    namePath = recordingNamer(cfg);
+    daemon.reconfigure(cfg);
+  });
+  await spool.start();
+  void esl.start();
+  log.info('fsrecd started', { freeswitch: `${cfg.esl.host}:${cfg.esl.port}`, spool: cfg.spoolDir, storage: target.describe() });
+  return {
+    daemon,
+    spool,
+    esl,
+    toggles,
+    metrics,
+    config,
+    stop: async (graceMs) => {
+      daemon.stopAccepting();
+      await spool.stop(graceMs);
+      await esl.close();
+      await opts.watcher?.stop();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/** Picks the storage target the configuration names. */
+import type { StorageConfig } from '../config/types';
+import type { Logger } from '../log';
+import { LocalTarget } from './local-target';
+import { S3Target } from './s3-target';
+import type { StorageTarget } from './target';
+
+export function createStorageTarget(cfg: StorageConfig, log: Logger): StorageTarget {
+  return cfg.type === 'local' ? new LocalTarget(cfg.dir) : new S3Target(cfg, log);
+}
