@@ -48,7 +48,7 @@ function files(dir: string): string[] {
 }
 
 export async function runDemo(opts: DemoOptions = {}): Promise<number> {
-  const out = opts.out ?? ((line: string) => console.log(line));
+  const out = opts.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'fsrecd-demo-'));
   const password = randomBytes(9).toString('base64url');
   const sim = new FreeswitchSimulator({ password, hostname: 'demo-pbx' });

@@ -1,0 +1,169 @@
+/** The subcommands. Each prints for a person on a terminal and exits with a meaningful status. */
+import type { Command } from 'commander';
+import { startFsrecd } from '../app';
+import { loadConfig, summarizeConfig } from '../config/load';
+import { ConfigWatcher, ConfigInvalidError } from '../config/watcher';
+import { runDemo } from '../demo/run-demo';
+import { createLogger, type LogLevel } from '../log';
+import { Metrics } from '../metrics';
+import { renderForCli } from '../naming/namer';
+import { buildNamingVars } from '../naming/variables';
+import { silentLogger } from '../log';
+import { Spool } from '../spool/spool';
+import { createStorageTarget } from '../storage/create-target';
+
+const LEVELS = ['error', 'warn', 'info', 'debug'];
+
+function configPath(cmd: Command): string {
+  return (cmd.optsWithGlobals() as { config: string }).config;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function registerCommands(program: Command): void {
+  program
+    .command('run', { isDefault: true })
+    .description('run the daemon (what systemd starts)')
+    .option('--log-level <level>', `override log.level (${LEVELS.join(', ')})`)
+    .action(async (opts: { logLevel?: string }, cmd: Command) => {
+      const path = configPath(cmd);
+      const bootLog = createLogger((opts.logLevel as LogLevel) ?? 'info');
+      const watcher = new ConfigWatcher(path, bootLog);
+      let config;
+      try {
+        config = await watcher.start();
+      } catch (err) {
+        if (err instanceof ConfigInvalidError) {
+          for (const issue of err.issues) console.error(issue.toString());
+          process.exit(1);
+        }
+        throw err;
+      }
+      const log = createLogger((opts.logLevel as LogLevel) ?? config.log.level);
+      log.info(summarizeConfig(config));
+      const app = await startFsrecd({ config, watcher, log, metrics: new Metrics() });
+      process.on('SIGHUP', () => void watcher.reload('SIGHUP'));
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) {
+          log.warn(`second ${signal}: exiting now; the journal is consistent, unfinished uploads resume at the next start`);
+          process.exit(0);
+        }
+        stopping = true;
+        log.info(`${signal}: stopping (uploads in flight get 20 s; live recordings continue in FreeSWITCH)`);
+        void app.stop(20_000).then(() => process.exit(0));
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+
+  program
+    .command('check-config')
+    .description('validate the configuration like nginx -t: file:line:column: key.path: problem')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const result = await loadConfig(configPath(cmd));
+      if (!result.ok) {
+        for (const issue of result.errors) console.error(issue.toString());
+        console.error(`${result.errors.length} problem(s); configuration NOT valid`);
+        process.exit(1);
+      }
+      for (const w of result.warnings) console.error(`warning: ${w}`);
+      say(summarizeConfig(result.config));
+    });
+
+  program
+    .command('render')
+    .description('print the path a recording would get from a filename template')
+    .option('--template <template>', 'template (default: call_recording.filename_template from the configuration)')
+    .option('--extension <ext>', 'file extension (default: call_recording.filename_extension)')
+    .option('--var <name=value...>', 'a variable: srcnum=1001 dstnum=1002 tenant_uuid=… (repeatable)', [])
+    .option('--spool-dir <dir>', 'spool directory (default: from the configuration)')
+    .action(async (opts: { template?: string; extension?: string; var: string[]; spoolDir?: string }, cmd: Command) => {
+      const loaded = await loadConfig(configPath(cmd)).catch(() => undefined);
+      const cfg = loaded && loaded.ok ? loaded.config : undefined;
+      const given: Record<string, string> = {};
+      for (const kv of opts.var) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new Error(`--var takes name=value, got ${JSON.stringify(kv)}`);
+        given[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      const vars = {
+        ...buildNamingVars(
+          {
+            srcnum: given.srcnum ?? '1000',
+            dstnum: given.dstnum ?? '1001',
+            baseContext: given.base_context ?? 'default',
+            tenantUuid: given.tenant_uuid ?? 'tenant',
+            uuid: given.uuid ?? '00000000-0000-0000-0000-000000000000',
+            callId: given.call_id,
+            direction: given.direction ?? 'outbound',
+            network: given.network ?? 'internal',
+            user: given.user,
+            device: given.device,
+            node: given.node ?? 'pbx',
+            name: given.name,
+            seq: given.seq ? Number(given.seq) : undefined,
+          },
+          new Date(),
+        ),
+      };
+      const p = renderForCli(
+        opts.template ?? cfg?.naming.filenameTemplate ?? '{{ tenant_uuid }}/{{ utc_time }}-{{ srcnum }}-{{ dstnum }}',
+        opts.extension ?? cfg?.naming.filenameExtension ?? 'wav',
+        vars,
+        opts.spoolDir ?? cfg?.spoolDir ?? '/var/spool/fsrecd',
+        cfg?.allowedDirs ?? [],
+      );
+      if (p.error) console.error(`template error (the recording would use the fallback name): ${p.error}`);
+      say(p.absolutePath);
+      if (p.error) process.exit(1);
+    });
+
+  program
+    .command('demo')
+    .description('run the built-in FreeSWITCH simulator and the daemon on loopback, place calls, show what was recorded and stored')
+    .option('--dir <dir>', 'work directory (default: a new temporary directory)')
+    .option('--log-level <level>', 'also print the daemon log (JSON lines) on stderr')
+    .action(async (opts: { dir?: string; logLevel?: string }) => {
+      process.exit(await runDemo({ dir: opts.dir, logLevel: opts.logLevel as LogLevel | undefined }));
+    });
+
+  program
+    .command('status')
+    .description('recordings in progress, backlog and the last upload error, from the journal in state_dir')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const loaded = await loadConfig(configPath(cmd));
+      if (!loaded.ok) throw new Error(`invalid configuration; run fsrecd check-config`);
+      const log = silentLogger();
+      const cfg = loaded.config;
+      const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
+      const s = spool.status();
+      say(`recordings in progress: ${s.inProgress}`);
+      say(`backlog: ${s.backlogFiles} file(s), ${s.backlogBytes} bytes, oldest ${s.oldestAgeSeconds} s`);
+      say(`stored: ${s.stored}, lost: ${s.lost}`);
+      const last = [...spool.journal.entries.values()].filter((e) => e.lastError && (e.state === 'finished' || e.state === 'uploading')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+      say(`last upload error: ${last?.lastError ?? 'none'}`);
+    });
+
+  program
+    .command('sync')
+    .description('upload the backlog now, with progress')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const loaded = await loadConfig(configPath(cmd));
+      if (!loaded.ok) throw new Error(`invalid configuration; run fsrecd check-config`);
+      const cfg = loaded.config;
+      const log = createLogger('warn');
+      const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: { ...cfg.upload, retryMaxMs: cfg.upload.retryMinMs }, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
+      const tty = process.stdout.isTTY;
+      const s = await spool.drain((done, total) => {
+        const line = `${done}/${total} file(s)`;
+        if (tty) process.stdout.write(`\r[${'#'.repeat(Math.round((20 * done) / Math.max(1, total))).padEnd(20)}] ${line}`);
+        else say(line);
+      });
+      if (tty) say('');
+      say(`backlog now ${s.backlogFiles} file(s); stored ${s.stored}, lost ${s.lost}${s.lastError ? `; last error: ${s.lastError}` : ''}`);
+      process.exit(s.backlogFiles === 0 ? 0 : 1);
+    });
+}
