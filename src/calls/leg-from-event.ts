@@ -50,7 +50,8 @@ export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowM
     callerName: ev.get('Caller-Caller-ID-Name') ?? '',
     destinationNumber: ev.get('Caller-Destination-Number') ?? '',
     context,
-    entryContext: context,
+    // After a reconnect the dump says where the leg is now; the channel list says where it entered.
+    entryContext: ev.get('X-Fsrecd-Initial-Context') ?? context,
     domain: ev.get('variable_domain_name') ?? ev.get('variable_dialed_domain') ?? '',
     device: device(ev, dir),
     userVar: ev.get('variable_fsrecd_user'),

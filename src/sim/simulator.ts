@@ -203,7 +203,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
   /** The leg's full headers, as `uuid_dump` shows them (the same as its last event). */
   dump(ch: SimChannel): Array<[string, string]> {
     const other = ch.other;
-    const name = ch.state === 'answered' ? (other ? 'CHANNEL_BRIDGE' : 'CHANNEL_ANSWER') : 'CHANNEL_CREATE';
+    const name = ch.state === 'answered' ? (other && ch.role === 'a' ? 'CHANNEL_BRIDGE' : 'CHANNEL_ANSWER') : 'CHANNEL_CREATE';
     const headers = buildEvent(name, ch, other, { coreUuid: this.#coreUuid, hostname: this.hostname, sequence: ++this.#sequence, nowUs: this.#clockUs() });
     return headers.map(([k, v]) => (k === 'Event-Name' ? ['Event-Name', 'CHANNEL_DATA'] : [k, v]));
   }
@@ -234,7 +234,8 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
       vars.set('user_context', ep.context ?? 'default');
       vars.set('effective_caller_id_number', ep.number);
       vars.set('effective_caller_id_name', ep.name ?? `Extension ${ep.number}`);
-    } else if (a) {
+    } else {
+      // Only a phone's a-leg carries a directory identity; captured templates must not lend it to others.
       for (const k of IDENTITY_VARS) hidden.add(k);
     }
     if (ep.device && !a) {

@@ -1,0 +1,72 @@
+/** A simulator and a running fsrecd wired together on loopback, in a temp dir, for end-to-end tests. */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFsrecd, type Fsrecd } from '../../src/app';
+import { loadConfigFromString } from '../../src/config/load';
+import { silentLogger } from '../../src/log';
+import { FreeswitchSimulator } from '../../src/sim/simulator';
+
+export interface Stack {
+  sim: FreeswitchSimulator;
+  app: Fsrecd;
+  dir: string;
+  yaml: string;
+  /** Every file under a directory, recursively. */
+  files(sub: string): string[];
+  restartDaemon(): Promise<Fsrecd>;
+}
+
+export const PHONE = (n: string, domain = 'acme.example'): { number: string; device: string; domain: string } => ({ number: n, device: n, domain });
+
+export async function startStack(t: { teardown(fn: () => unknown): void }, rules: string, simOpts: { clockUs?: () => number } = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-e2e-'));
+  const sim = new FreeswitchSimulator({ password: 'Test-Pw-1', ...simOpts });
+  const port = await sim.start();
+  const yaml = `
+esl: {host: 127.0.0.1, port: ${port}, password: Test-Pw-1, reconnect_min_ms: 20, reconnect_max_ms: 200, api_timeout_ms: 3000}
+spool_dir: ${dir}/spool
+state_dir: ${dir}/state
+storage: {type: local, dir: ${dir}/stored}
+upload: {retry_min_ms: 20, retry_max_ms: 200, orphan_stable_ms: 60000}
+${rules}
+`;
+  const loaded = await loadConfigFromString(yaml, 'e2e.yml');
+  if (!loaded.ok) throw new Error(loaded.errors.map(String).join('\n'));
+  const start = (): Promise<Fsrecd> => startFsrecd({ config: loaded.config, log: silentLogger(), toggleHangupAfterMs: 20 });
+  const stack: Stack = {
+    sim,
+    app: await start(),
+    dir,
+    yaml,
+    files: (sub) => {
+      const out: string[] = [];
+      const walk = (d: string): void => {
+        let names: string[] = [];
+        try {
+          names = readdirSync(d);
+        } catch {
+          return;
+        }
+        for (const n of names) {
+          const p = join(d, n);
+          if (statSync(p).isDirectory()) walk(p);
+          else out.push(p);
+        }
+      };
+      walk(join(dir, sub));
+      return out.sort();
+    },
+    restartDaemon: async () => {
+      await stack.app.stop(1000);
+      stack.app = await start();
+      return stack.app;
+    },
+  };
+  t.teardown(async () => {
+    await stack.app.stop(1000);
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return stack;
+}
