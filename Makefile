@@ -32,7 +32,7 @@ demo: build
 	node dist/cli.js demo
 
 bench: build
-	npx tsx bench/run.ts
+	node --expose-gc --import tsx bench/run.ts
 
 clean:
 	rm -rf dist .tap coverage

@@ -2,8 +2,7 @@
  * Starts and stops FreeSWITCH recordings: asks the policy at answer/bridge, names the file, sends
  * `uuid_record`, and follows RECORD_START/RECORD_STOP to hand each finished file to the sink (the spool).
  */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Bus } from '../bus';
 import type { Call, Leg } from '../calls/types';
@@ -54,6 +53,7 @@ export class Recorder {
   readonly #onDemandOps = new Map<string, Promise<unknown>>();
   /** Paths handed out recently, oldest first (Map keeps insertion order). */
   readonly #recentPaths = new Map<string, number>();
+  readonly #dirs = new Set<string>();
   /** Stops taking new work on shutdown; live FreeSWITCH recordings continue. */
   #accepting = true;
   readonly #now: () => number;
@@ -257,22 +257,18 @@ export class Recorder {
     const rec: ActiveRecording = { meta, state: 'starting', masked: false };
     // Registered before the command: FreeSWITCH may send RECORD_START before the api reply.
     this.#active.add(rec);
-    try {
-      await mkdir(dirname(path), { recursive: true, mode: 0o750 });
-    } catch (err) {
-      // FreeSWITCH creates missing directories itself (as its own user); ours is a courtesy.
-      log.debug('could not create the recording directory; FreeSWITCH will', { dir: dirname(path), error: String(err) });
-    }
-    try {
-      await sink.started(meta);
-    } catch (err) {
+    this.#ensureDir(dirname(path));
+    // Journaled in parallel with the command, not before it: every millisecond here is audio not recorded,
+    // and a crash in between loses nothing (the spool scan adopts a file no journal names).
+    const journaled = sink.started(meta).catch((err: unknown) => {
       log.error('could not journal a recording start; recording anyway (the spool scan will adopt the file)', {
         recording: meta.id,
         error: String(err),
       });
-    }
+    });
     try {
       await api(recordStartCommand(leg.uuid, path, options));
+      await journaled;
       if (rec.state === 'starting') rec.state = 'recording';
       metrics.inc('fsrecd_recordings_started_total', 'Recordings started', { kind: about.onDemand ? 'on-demand' : 'rule' });
       log.info('recording started', { recording: meta.id, call: call.uuid, leg: leg.uuid, path, reasons: meta.reasons });
@@ -281,6 +277,7 @@ export class Recorder {
       return true;
     } catch (err) {
       this.#active.remove(rec);
+      await journaled;
       const reason = err instanceof Error ? err.message : String(err);
       metrics.inc('fsrecd_recordings_failed_total', 'Recordings FreeSWITCH refused to start', { reason: failureKind(reason) });
       log.error('uuid_record start failed', { recording: meta.id, call: call.uuid, leg: leg.uuid, path, error: reason });
@@ -310,6 +307,22 @@ export class Recorder {
         if (now - at < RECENT_PATHS_MS && this.#recentPaths.size <= RECENT_PATHS_MAX / 2) break;
         this.#recentPaths.delete(p);
       }
+    }
+  }
+
+  /**
+   * Creates the recording's directory once (then remembers it). Synchronous on purpose: an async mkdir
+   * queues behind the spool's fsyncs in libuv's thread pool and delays uuid_record by milliseconds.
+   */
+  #ensureDir(dir: string): void {
+    if (this.#dirs.has(dir)) return;
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+      if (this.#dirs.size > 10_000) this.#dirs.clear();
+      this.#dirs.add(dir);
+    } catch (err) {
+      // FreeSWITCH creates missing directories itself (as its own user); ours is a courtesy.
+      this.deps.log.debug('could not create the recording directory; FreeSWITCH will', { dir, error: String(err) });
     }
   }
 

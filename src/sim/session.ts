@@ -41,6 +41,20 @@ export class SimSession {
     this.socket.write(this.format === 'json' ? jsonEventFrame(headers, body) : plainEventFrame(headers, body));
   }
 
+  #drain: Promise<void> | undefined;
+
+  /** Resolves when the socket can take more: one shared wait, however many events queued behind it. */
+  drained(): Promise<void> {
+    if (!this.socket.writableNeedDrain) return Promise.resolve();
+    this.#drain ??= new Promise<void>((resolve) =>
+      this.socket.once('drain', () => {
+        this.#drain = undefined;
+        resolve();
+      }),
+    );
+    return this.#drain;
+  }
+
   disconnect(): void {
     if (this.socket.destroyed) return;
     this.socket.end(DISCONNECT_NOTICE);

@@ -195,7 +195,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     for (const s of this.#sessions) {
       if (!s.wants(name, headers)) continue;
       s.sendEvent(headers);
-      if (s.socket.writableNeedDrain) writes.push(new Promise((resolve) => s.socket.once('drain', () => resolve())));
+      writes.push(s.drained());
     }
     await Promise.all(writes);
   }

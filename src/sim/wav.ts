@@ -1,5 +1,5 @@
 /** Writes real, playable PCM WAV files for simulated recordings (a tone, so a player shows audio). */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 export interface WavFormat {
   sampleRate: number;
@@ -53,7 +53,7 @@ export function writeWav(path: string, format: WavFormat, segments: Array<{ samp
       }
       at += seg.samples;
     }
-    fsyncSync(fd);
+
     return 44 + dataBytes;
   } finally {
     closeSync(fd);

@@ -1,0 +1,33 @@
+/** Records what the simulator sends for N bridged calls, as raw ESL bytes, to replay at full speed. */
+import { connect } from 'node:net';
+import { FreeswitchSimulator } from '../src/sim/simulator';
+
+export interface RecordedStream {
+  bytes: Buffer;
+  events: number;
+  calls: number;
+}
+
+export async function recordStream(calls: number, opts: { hangup: boolean; events: string } = { hangup: true, events: 'ALL' }): Promise<RecordedStream> {
+  const sim = new FreeswitchSimulator();
+  const port = await sim.start();
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.write(`auth ClueCon\n\nevent plain ${opts.events}\n\n`);
+  while (sim.connectionCount === 0 || !Buffer.concat(chunks).toString().includes('listener enabled')) await new Promise((r) => setTimeout(r, 5));
+  const handshake = Buffer.concat(chunks).length;
+  for (let i = 0; i < calls; i++) {
+    const n = String(10000 + (i % 5000));
+    const call = await sim.createCall({ from: { number: n, device: n, domain: 'bench.example' }, to: '2000', bridgeTo: { number: '2000', device: '2000', domain: 'bench.example' } });
+    await call.answer();
+    await call.dtmf('a', '1');
+    if (opts.hangup) await call.hangup('a');
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  socket.destroy();
+  await sim.stop();
+  const bytes = Buffer.concat(chunks).subarray(handshake);
+  const events = (bytes.toString('latin1').match(/Content-Type: text\/event-plain/g) ?? []).length;
+  return { bytes, events, calls };
+}
