@@ -1,0 +1,104 @@
+import t from 'tap';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log';
+import { Metrics } from '../../src/metrics';
+import type { RecordingMeta } from '../../src/recorder/types';
+import { Spool } from '../../src/spool/spool';
+import { LocalTarget } from '../../src/storage/local-target';
+import type { StorageTarget } from '../../src/storage/target';
+import { waitFor } from '../helpers/wait-for';
+
+function setup(t: { teardown(fn: () => unknown): void }): { dir: string; spoolDir: string; stored: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-spool-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const spoolDir = join(dir, 'spool');
+  mkdirSync(spoolDir, { recursive: true });
+  return { dir, spoolDir, stored: join(dir, 'stored') };
+}
+
+const upload = { concurrency: 2, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 100 };
+
+function meta(spoolDir: string, name: string): RecordingMeta {
+  return { id: `call-${name}`, callUuid: 'c', legUuid: 'l', path: join(spoolDir, name), relativePath: name, format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound', network: 'internal', domain: 'd', tenantUuid: 't', node: 'n', reasons: ['r'], onDemand: false, startedAt: new Date().toISOString() };
+}
+
+async function open(dir: string, spoolDir: string, target: StorageTarget, orphanStableMs = upload.orphanStableMs): Promise<Spool> {
+  const s = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { ...upload, orphanStableMs }, target, log: silentLogger(), metrics: new Metrics() });
+  await s.start();
+  return s;
+}
+
+t.test('finished -> stored, verified, local copy removed; a recording in progress is never uploaded', async (t) => {
+  const { dir, spoolDir, stored } = setup(t);
+  const spool = await open(dir, spoolDir, new LocalTarget(stored));
+  t.teardown(() => spool.stop(100));
+  const m = meta(spoolDir, 'a.wav');
+  await spool.started(m);
+  writeFileSync(m.path, 'RIFF-audio');
+  await spool.scan();
+  t.notOk(existsSync(join(stored, 'a.wav')), 'still recording: not uploaded');
+  await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1000, completionCause: 'success-silence' });
+  await waitFor(() => spool.status().stored === 1, 'stored');
+  t.equal(readFileSync(join(stored, 'a.wav'), 'utf8'), 'RIFF-audio');
+  t.notOk(existsSync(m.path), 'local copy removed after verification');
+  t.equal(JSON.parse(readFileSync(join(stored, 'a.wav.json'), 'utf8')).callUuid, 'c', 'metadata beside it');
+});
+
+t.test('storage down: nothing dropped, the backlog drains when it returns; a vanished file is lost once', async (t) => {
+  const { dir, spoolDir, stored } = setup(t);
+  let down = true;
+  const local = new LocalTarget(stored);
+  const flaky: StorageTarget = {
+    describe: () => 'flaky',
+    keyFor: (mm) => mm.relativePath,
+    put: async (...args) => {
+      if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:9000');
+      return local.put(...args);
+    },
+    stat: (k) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9000')) : local.stat(k)),
+  };
+  const spool = await open(dir, spoolDir, flaky);
+  t.teardown(() => spool.stop(100));
+  for (let i = 0; i < 20; i++) {
+    const m = meta(spoolDir, `r${i}.wav`);
+    await spool.started(m);
+    writeFileSync(m.path, `audio ${i}`);
+    await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success-silence' });
+  }
+  await waitFor(() => spool.status().lastError?.includes('ECONNREFUSED'), 'failing');
+  t.equal(spool.status().backlogFiles, 20, 'all waiting');
+  const gone = meta(spoolDir, 'gone.wav');
+  await spool.started(gone);
+  await spool.finished(gone, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success-silence' });
+  down = false;
+  await waitFor(() => spool.status().stored === 20, 'backlog drained', 10_000);
+  t.equal(spool.status().lost, 1, 'the file that never existed is lost, not retried forever');
+  t.equal(spool.status().backlogFiles, 0);
+});
+
+t.test('restart: in-flight work resumes; a file nobody journaled is adopted once it stops changing', async (t) => {
+  const { dir, spoolDir, stored } = setup(t);
+  const first = await open(dir, spoolDir, { describe: () => 'down', keyFor: (m) => m.relativePath, put: () => Promise.reject(new Error('down')), stat: () => Promise.reject(new Error('down')) });
+  const m = meta(spoolDir, 'x.wav');
+  await first.started(m);
+  writeFileSync(m.path, 'x');
+  await first.finished(m, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success-silence' });
+  await first.stop(50);
+  mkdirSync(join(spoolDir, 'tenant'), { recursive: true });
+  const orphan = join(spoolDir, 'tenant', 'dialplan-recording.wav');
+  writeFileSync(orphan, 'dialplan audio');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(orphan, old, old);
+  const fresh = join(spoolDir, 'still-writing.wav');
+  writeFileSync(fresh, 'growing');
+
+  // A 30 s stability window: the 60 s old orphan qualifies, the file written just now cannot during the test.
+  const second = await open(dir, spoolDir, new LocalTarget(stored), 30_000);
+  t.teardown(() => second.stop(100));
+  await waitFor(() => second.status().stored === 2, 'resumed and adopted');
+  t.ok(existsSync(join(stored, 'x.wav')), 'the in-flight one');
+  t.ok(existsSync(join(stored, 'tenant', 'dialplan-recording.wav')), 'the orphan, under its relative path');
+  t.ok(existsSync(fresh), 'a file still being written is left alone');
+});
