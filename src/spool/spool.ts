@@ -145,6 +145,11 @@ export class Spool implements RecordingSink {
       }
       const age = this.#now() - st.mtimeMs;
       const owner = this.journal.byPath(file);
+      if (owner?.state === 'stored' && this.opts.upload.keepLocalDays === 0) {
+        // Stored and verified, but a crash came before the unlink: finish the job.
+        await unlink(file).catch(() => undefined);
+        continue;
+      }
       if (owner) {
         // Recorded by an earlier run that died before RECORD_STOP: finished once FreeSWITCH stopped writing.
         if (owner.state === 'recording' && Date.parse(owner.meta.startedAt) < this.#startedAt && age >= stableMs) {

@@ -42,7 +42,7 @@ t.test('finished -> stored, verified, local copy removed; a recording in progres
   await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1000, completionCause: 'success-silence' });
   await waitFor(() => spool.status().stored === 1, 'stored');
   t.equal(readFileSync(join(stored, 'a.wav'), 'utf8'), 'RIFF-audio');
-  t.notOk(existsSync(m.path), 'local copy removed after verification');
+  await waitFor(() => !existsSync(m.path), 'local copy removed after verification');
   t.equal(JSON.parse(readFileSync(join(stored, 'a.wav.json'), 'utf8')).callUuid, 'c', 'metadata beside it');
 });
 

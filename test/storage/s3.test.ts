@@ -47,7 +47,7 @@ t.test('upload, verify, metadata, then the local copy goes', async (t) => {
   const { spool, record } = await spoolWith(t, s3cfg(s3.port));
   const m = await record('a.wav', 'RIFF....WAVEfmt audio');
   await waitFor(() => spool.status().stored === 1, 'stored');
-  t.notOk(existsSync(m.path), 'local copy removed');
+  await waitFor(() => !existsSync(m.path), 'local copy removed after the stored copy was verified');
   const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
   const st = await client.statObject('recordings', 'acme/a.wav');
   t.equal(st.size, 'RIFF....WAVEfmt audio'.length);
