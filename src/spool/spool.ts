@@ -145,9 +145,9 @@ export class Spool implements RecordingSink {
       }
       const age = this.#now() - st.mtimeMs;
       const owner = this.journal.byPath(file);
-      if (owner?.state === 'stored' && this.opts.upload.keepLocalDays === 0) {
-        // Stored and verified, but a crash came before the unlink: finish the job.
-        await unlink(file).catch(() => undefined);
+      if (owner?.state === 'stored') {
+        // keep_local_days: the local copy goes once it is that old; with 0, a crash came before the unlink.
+        if (age >= this.opts.upload.keepLocalDays * 86_400_000) await unlink(file).catch(() => undefined);
         continue;
       }
       if (owner) {
