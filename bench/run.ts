@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   console.log('\n3. Memory with 10,000 live calls (create, answer, bridge, no hangup):');
   const live = await recordStream(10_000, { hangup: false, events: 'ALL' });
   const mem = await measureLiveCallMemory(live);
-  console.log(`   ${mem.liveCalls} live calls: ${(mem.bytesPerCall / 1024).toFixed(1)} KB heap per live call (target <= 50 KB); process RSS ${mem.rssMb} MB${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`);
+  console.log(`   ${mem.liveCalls} live calls: ${(mem.bytesPerCall / 1024).toFixed(1)} KB heap per live call (target <= 50 KB); process RSS ${mem.rssMb} MB, most of it the recorded streams this benchmark holds in memory${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`);
 
   console.log('\n4. CHANNEL_ANSWER written by the simulator -> uuid_record received by it (ms; simulator in a worker thread on the other core):');
   for (const r of await measureAnswerToRecord([50, 200, 500])) {
