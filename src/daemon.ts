@@ -111,7 +111,7 @@ export class Daemon {
   async #resync(): Promise<void> {
     const { esl, log, metrics } = this.parts;
     metrics.set('fsrecd_esl_connected', 'ESL session up (1) or down (0)', 1);
-    const before = this.registry.legUuids();
+    const before = this.registry.beginResync();
     try {
       const dumps = await dumpLiveChannels((cmd) => esl.api(cmd), log);
       this.registry.replaceAll(dumps, before);

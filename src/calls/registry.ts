@@ -16,6 +16,8 @@ function eventTimeMs(ev: EslEvent, fallback: number): number {
 export class CallRegistry {
   readonly #legs = new Map<string, Leg>();
   readonly #calls = new Map<string, Call>();
+  /** Legs that hung up while a resync was in flight: a dump taken before their hangup must not revive them. */
+  #goneDuringResync: Set<string> | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -99,7 +101,9 @@ export class CallRegistry {
     }
   }
 
-  legUuids(): Set<string> {
+  /** Starts a resync: returns the legs known now, and remembers hangups until replaceAll(). */
+  beginResync(): Set<string> {
+    this.#goneDuringResync = new Set();
     return new Set(this.#legs.keys());
   }
 
@@ -110,9 +114,11 @@ export class CallRegistry {
    */
   replaceAll(dumps: readonly EslEvent[], knownBefore: ReadonlySet<string>): void {
     const seen = new Set<string>();
+    const gone = this.#goneDuringResync ?? new Set<string>();
+    this.#goneDuringResync = undefined;
     for (const dump of dumps) {
       const uuid = dump.get('Unique-ID');
-      if (!uuid) continue;
+      if (!uuid || gone.has(uuid)) continue;
       seen.add(uuid);
       const existing = this.#legs.get(uuid);
       if (existing) {
@@ -181,6 +187,7 @@ export class CallRegistry {
   }
 
   #forget(uuid: string): void {
+    this.#goneDuringResync?.add(uuid);
     const leg = this.#legs.get(uuid);
     if (!leg) return;
     const call = this.#calls.get(leg.callUuid);

@@ -3,7 +3,7 @@
  * report of what fsrecd decided, recorded and stored. Exits non-zero if anything did not happen as expected.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startFsrecd } from '../app';
@@ -11,6 +11,7 @@ import { loadConfigFromString } from '../config/load';
 import { createLogger, silentLogger, type LogLevel } from '../log';
 import type { Decision } from '../policy/types';
 import { FreeswitchSimulator } from '../sim/simulator';
+import { listFilesSync } from '../util/list-files';
 import { demoYaml } from './demo-config';
 import { DEMO_STEPS } from './scenario';
 
@@ -26,25 +27,6 @@ async function until(what: string, probe: () => boolean, timeoutMs = 5000): Prom
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let names: string[] = [];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names.sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 export async function runDemo(opts: DemoOptions = {}): Promise<number> {
@@ -92,11 +74,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       out(`   stored: ${got} recording(s)${got === step.expectRecordings ? '' : ` — EXPECTED ${step.expectRecordings}`}\n`);
     }
     const storage = loaded.config.storage.type === 'local' ? loaded.config.storage.dir : '';
-    const stored = files(storage).filter((f) => !f.endsWith('.json'));
+    const stored = listFilesSync(storage).filter((f) => !f.endsWith('.json'));
     out(`Recordings in storage (${storage}):`);
     for (const f of stored) out(`  ${relative(storage, f)}  ${statSync(f).size} bytes`);
     const s = app.spool.status();
-    const leftInSpool = files(loaded.config.spoolDir).length;
+    const leftInSpool = listFilesSync(loaded.config.spoolDir).length;
     out(`\n${s.stored} stored, ${s.lost} lost, ${s.backlogFiles} waiting, ${leftInSpool} file(s) left in the spool; ESL events seen: ${app.daemon.eventsSeen}`);
     if (s.lost > 0 || s.backlogFiles > 0 || leftInSpool > 0) failures++;
   } finally {

@@ -1,10 +1,10 @@
 /** The default target: a directory on this machine (installs without an object store). */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, rename, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
-import { writeFileAtomic } from '../util/atomic-file';
+import { commitFile, tempPathBeside, writeFileAtomic } from '../util/atomic-file';
 import type { StorageTarget, StoredObject } from './target';
 
 export async function md5File(path: string): Promise<string> {
@@ -37,15 +37,9 @@ export class LocalTarget implements StorageTarget {
   async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined): Promise<void> {
     const dest = this.#path(key);
     await mkdir(dirname(dest), { recursive: true, mode: 0o750 });
-    const tmp = join(dirname(dest), `.${Date.now().toString(36)}.${process.pid}.part`);
+    const tmp = tempPathBeside(dest);
     await copyFile(localPath, tmp);
-    const fh = await open(tmp, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
+    await commitFile(tmp, dest);
     await writeFileAtomic(`${dest}.json`, JSON.stringify({ ...meta, result }, null, 1));
   }
 

@@ -102,10 +102,15 @@ t.test('resync adds live legs, forgets legs that hung up while away, keeps legs 
   const ended: string[] = [];
   bus.on('callEnded', (call) => ended.push(call.uuid));
   reg.apply(ev('CHANNEL_CREATE', { ...aLeg, 'Unique-ID': 'old-1', 'Channel-Call-UUID': 'old-1' }));
-  const before = reg.legUuids();
+  reg.apply(ev('CHANNEL_CREATE', { ...aLeg, 'Unique-ID': 'hung-1', 'Channel-Call-UUID': 'hung-1' }));
+  const before = reg.beginResync();
   reg.apply(ev('CHANNEL_CREATE', { ...aLeg, 'Unique-ID': 'during-1', 'Channel-Call-UUID': 'during-1' }));
-  reg.replaceAll([ev('CHANNEL_DATA', { ...aLeg, 'Answer-State': 'answered', 'Caller-Channel-Answered-Time': '1795480420308959' })], before);
-  t.same(ended, ['old-1']);
+  // hung-1 hangs up after FreeSWITCH listed and dumped it, before the resync is applied.
+  const staleDump = ev('CHANNEL_DATA', { ...aLeg, 'Unique-ID': 'hung-1', 'Channel-Call-UUID': 'hung-1' });
+  reg.apply(ev('CHANNEL_HANGUP_COMPLETE', { 'Unique-ID': 'hung-1' }));
+  reg.replaceAll([ev('CHANNEL_DATA', { ...aLeg, 'Answer-State': 'answered', 'Caller-Channel-Answered-Time': '1795480420308959' }), staleDump], before);
+  t.same(ended, ['hung-1', 'old-1']);
+  t.notOk(reg.leg('hung-1'), 'a stale dump does not revive a leg that hung up during the resync');
   t.ok(reg.leg('during-1'), 'created during the resync: kept');
   t.equal(reg.leg(A)?.answered, true, 'dumped leg is known and answered');
   t.equal(reg.leg(A)?.answeredAt, 1795480420308);

@@ -1,11 +1,12 @@
 /** A simulator and a running fsrecd wired together on loopback, in a temp dir, for end-to-end tests. */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFsrecd, type Fsrecd } from '../../src/app';
 import { loadConfigFromString } from '../../src/config/load';
 import { silentLogger } from '../../src/log';
 import { FreeswitchSimulator } from '../../src/sim/simulator';
+import { listFilesSync } from '../../src/util/list-files';
 
 export interface Stack {
   sim: FreeswitchSimulator;
@@ -39,24 +40,7 @@ ${rules}
     app: await start(),
     dir,
     yaml,
-    files: (sub) => {
-      const out: string[] = [];
-      const walk = (d: string): void => {
-        let names: string[] = [];
-        try {
-          names = readdirSync(d);
-        } catch {
-          return;
-        }
-        for (const n of names) {
-          const p = join(d, n);
-          if (statSync(p).isDirectory()) walk(p);
-          else out.push(p);
-        }
-      };
-      walk(join(dir, sub));
-      return out.sort();
-    },
+    files: (sub) => listFilesSync(join(dir, sub)),
     restartDaemon: async () => {
       await stack.app.stop(1000);
       stack.app = await start();
