@@ -94,3 +94,20 @@ t.test('*3 starts, stops, starts a new file; slow or other digits do nothing; pe
   t.equal(s.app.metrics.value('fsrecd_feature_refused_total', { code: 'on_demand' }), 1);
   await refused.hangup();
 });
+
+t.test('pause code (off by default): masks and unmasks the recordings of the call', async (t) => {
+  // RULES ends inside its features: mapping.
+  const s = await startStack(t, `${RULES}  pause: {enabled: true, code: "*4"}\n`);
+  await waitFor(() => s.app.esl.connected, 'connected');
+  const call = await s.sim.createCall({ from: PHONE('1001'), to: '1005', bridgeTo: PHONE('1005') });
+  await call.answer();
+  await call.dtmf('a', '*3');
+  await waitFor(() => s.sim.recordingsOf(call.aUuid).length === 1, 'on-demand recording running');
+  const path = s.sim.recordingsOf(call.aUuid)[0] as string;
+  await call.dtmf('b', '*4');
+  await waitFor(() => s.sim.commands.includes(`uuid_record ${call.aUuid} mask ${path}`), 'masked');
+  await call.dtmf('b', '*4');
+  await waitFor(() => s.sim.commands.includes(`uuid_record ${call.aUuid} unmask ${path}`), 'unmasked');
+  await call.hangup();
+  await waitFor(() => s.app.spool.status().stored === 1, 'stored');
+});
