@@ -23,6 +23,8 @@ export interface SpoolOptions {
   log: Logger;
   metrics: Metrics;
   now?: () => number;
+  /** Crash tests only: called after the target accepted an object, before the journal says so. */
+  afterPut?: (id: string) => void;
 }
 
 export interface SpoolStatus {
@@ -207,7 +209,10 @@ export class Spool implements RecordingSink {
       await this.journal.put({ ...e, state: 'uploading', attempts: e.attempts + 1 });
       const existing = await target.stat(e.key);
       // After a crash between put and journal update the object may already be there: verify, do not re-put.
-      if (!existing || existing.size !== size || (existing.md5 && existing.md5 !== md5)) await target.put(e.meta.path, e.key, e.meta, e.result);
+      if (!existing || existing.size !== size || (existing.md5 && existing.md5 !== md5)) {
+        await target.put(e.meta.path, e.key, e.meta, e.result);
+        this.opts.afterPut?.(id);
+      }
       const got = await target.stat(e.key);
       if (!got || got.size !== size || (got.md5 !== undefined && got.md5 !== md5)) {
         throw new Error(`verification failed for ${e.key}: stored ${got ? `${got.size} bytes md5 ${got.md5}` : 'nothing'}, local ${size} bytes md5 ${md5}`);
