@@ -4,6 +4,7 @@ import { measureAbsorption, measureLiveCallMemory } from './daemon-load';
 import { measureAnswerToRecord } from './latency';
 import { measureParsers } from './parsers';
 import { measurePolicyNaming } from './policy-naming';
+import { measureUploads } from './upload';
 
 async function main(): Promise<void> {
   console.log('fsrecd benchmark (one Node.js process; the replayed stream is recorded from the simulator, whose events are as large as the captured FreeSWITCH 1.10.9 ones)\n');
@@ -34,6 +35,12 @@ async function main(): Promise<void> {
 
   console.log('\n5. Policy + naming per call (µs, median of 3 runs of 50,000 calls):');
   for (const r of measurePolicyNaming()) console.log(`   ${String(r.users).padStart(6)} users and devices: ${r.microsPerCall} µs`);
+
+  console.log('\n6. Uploads to a local S3-compatible server (s3rver, another process), concurrency 4 (MB/s):');
+  for (const r of await measureUploads()) {
+    if (r.error) console.log(`   ${r.label.padEnd(18)} not measured: ${r.error}`);
+    else console.log(`   ${r.label.padEnd(18)} spool (journal + put + verify + delete) ${r.spoolMBps}; bare minio putObject loop ${r.bareMBps}; ratio ${r.ratio} (target >= 0.9); peak RSS ${r.peakRssMb} MB (target < 150 MB)`);
+  }
 }
 
 main().then(

@@ -206,8 +206,10 @@ export class Spool implements RecordingSink {
     }
     try {
       const md5 = await md5File(e.meta.path);
+      // Only an entry that was already uploading (or failed) can have an object in the target already.
+      const mayExist = e.attempts > 0 || e.state === 'uploading';
       await this.journal.put({ ...e, state: 'uploading', attempts: e.attempts + 1 });
-      const existing = await target.stat(e.key);
+      const existing = mayExist ? await target.stat(e.key) : null;
       // After a crash between put and journal update the object may already be there: verify, do not re-put.
       if (!existing || existing.size !== size || (existing.md5 && existing.md5 !== md5)) {
         await target.put(e.meta.path, e.key, e.meta, e.result);

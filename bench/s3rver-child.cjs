@@ -1,0 +1,5 @@
+/* s3rver in its own process, so the upload benchmark measures fsrecd's memory, not the server's. */
+const S3rver = require('s3rver');
+const directory = process.argv[2];
+const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: 'bench', configs: [] }] });
+server.run().then(({ port }) => process.send({ port }));
