@@ -24,7 +24,7 @@ export async function measureAnswerToRecord(rates: number[], seconds = 3): Promi
   const worker = new Worker(join(__dirname, 'sim-worker.cjs'), { workerData: { password }, execArgv: [] });
   const { port } = await message<{ port: number }>(worker);
   const loaded = await loadConfigFromString(
-    `esl: {port: ${port}, password: ${password}}\nspool_dir: ${dir}/spool\nstate_dir: ${dir}/state\nstorage: {type: local, dir: ${dir}/stored}\ndefault_account: {record_account: on}\n`,
+    `esl: {port: ${port}, password: ${password}}\nspool_dir: ${dir}/spool\nstate_dir: ${dir}/state\nstorage: {type: local, dir: ${dir}/stored}\ndefault_account: {record_account: on}\nhttp: {listen: null}\n`,
     'bench.yml',
   );
   if (!loaded.ok) throw new Error(String(loaded.errors[0]));

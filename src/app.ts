@@ -15,6 +15,7 @@ import type { NamePath } from './recorder/naming-port';
 import { Spool } from './spool/spool';
 import { ToggleStore } from './state/toggle-store';
 import { createStorageTarget } from './storage/create-target';
+import { startHttp } from './http/server';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -22,6 +23,8 @@ export interface Fsrecd {
   esl: EslClient;
   toggles: ToggleStore;
   metrics: Metrics;
+  /** The HTTP listener's address, when one is configured. */
+  httpAddress(): { host: string; port: number } | undefined;
   config(): FsrecdConfig;
   /** Stops new work, lets uploads in flight finish within graceMs, closes the ESL session. */
   stop(graceMs: number): Promise<void>;
@@ -83,6 +86,18 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   });
   await spool.start();
   void esl.start();
+  const http = cfg.http.listen
+    ? await startHttp({
+        listen: cfg.http.listen,
+        metrics,
+        log,
+        maxBacklogFiles: cfg.upload.healthMaxBacklog,
+        health: () => {
+          const s = spool.status();
+          return { eslConnected: esl.connected, backlogFiles: s.backlogFiles, oldestAgeSeconds: s.oldestAgeSeconds };
+        },
+      })
+    : undefined;
   log.info('fsrecd started', { freeswitch: `${cfg.esl.host}:${cfg.esl.port}`, spool: cfg.spoolDir, storage: target.describe() });
   return {
     daemon,
@@ -91,10 +106,15 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     toggles,
     metrics,
     config,
+    httpAddress: () => {
+      const a = http?.address();
+      return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+    },
     stop: async (graceMs) => {
       daemon.stopAccepting();
       await spool.stop(graceMs);
       await esl.close();
+      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
       await opts.watcher?.stop();
     },
   };

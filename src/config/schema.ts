@@ -3,6 +3,7 @@
  * types, bad regexes and bad templates are located errors; everything has a default.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { parseListen } from '../http/server';
 import { compileTemplate } from '../naming/namer';
 import { defaultConfig, emptyAccount } from './defaults';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
@@ -135,6 +136,18 @@ function storage(ctx: Ctx, p: string[], v: unknown, stateDir: string): StorageCo
   };
 }
 
+/** null turns the listener off; anything else must be host:port (loopback unless the operator says so). */
+function httpListen(r: Reader, v: unknown, def: string | undefined): string | undefined {
+  if (v === null) return undefined;
+  const s = r.str(['http', 'listen'], v, def ?? '');
+  try {
+    parseListen(s);
+  } catch (err) {
+    r.error(['http', 'listen'], (err as Error).message);
+  }
+  return s;
+}
+
 export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: string, env: NodeJS.ProcessEnv): FsrecdConfig {
   const ctx: Ctx = { r, baseDir, env };
   const d = defaultConfig();
@@ -225,7 +238,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
   };
   if (features.toggle.code === features.onDemand.code) r.error(['features', 'on_demand', 'code'], 'must differ from features.toggle.code');
 
-  const u = r.map(['upload'], top.upload, ['concurrency', 'retry_min_ms', 'retry_max_ms', 'keep_local_days', 'disk_warn_percent', 'orphan_stable_ms']);
+  const u = r.map(['upload'], top.upload, ['concurrency', 'retry_min_ms', 'retry_max_ms', 'keep_local_days', 'disk_warn_percent', 'orphan_stable_ms', 'health_max_backlog']);
   return {
     sources: [],
     esl,
@@ -233,7 +246,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
     stateDir,
     allowedDirs,
     log: { level: r.oneOf(['log', 'level'], log.level, ['error', 'warn', 'info', 'debug'] as const, 'info') },
-    http: { listen: http.listen === null ? undefined : r.str(['http', 'listen'], http.listen, d.http.listen ?? '') },
+    http: { listen: httpListen(r, http.listen, d.http.listen) },
     naming: {
       filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate),
       filenameExtension: ext.toLowerCase(),
@@ -252,6 +265,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
       keepLocalDays: r.num(['upload', 'keep_local_days'], u.keep_local_days, d.upload.keepLocalDays, 0, 3650),
       diskWarnPercent: r.num(['upload', 'disk_warn_percent'], u.disk_warn_percent, d.upload.diskWarnPercent, 1, 100),
       orphanStableMs: r.num(['upload', 'orphan_stable_ms'], u.orphan_stable_ms, d.upload.orphanStableMs, 100, 3_600_000),
+      healthMaxBacklog: r.num(['upload', 'health_max_backlog'], u.health_max_backlog, d.upload.healthMaxBacklog, 1, 10_000_000),
     },
   };
 }

@@ -172,6 +172,8 @@ export interface UploadConfig {
   diskWarnPercent: number;
   /** A spool file no journal names is picked up after it has not changed for this long. */
   orphanStableMs: number;
+  /** /healthz answers 503 when more recordings than this wait for storage. */
+  healthMaxBacklog: number;
 }
 
 export interface FsrecdConfig {

@@ -29,6 +29,7 @@ esl: {host: 127.0.0.1, port: ${port}, password: Test-Pw-1, reconnect_min_ms: 20,
 spool_dir: ${dir}/spool
 state_dir: ${dir}/state
 storage: {type: local, dir: ${dir}/stored}
+http: {listen: "127.0.0.1:0"}
 upload: {retry_min_ms: 20, retry_max_ms: 200, orphan_stable_ms: 60000}
 ${rules}
 `;

@@ -18,7 +18,7 @@ function setup(t: { teardown(fn: () => unknown): void }): { dir: string; spoolDi
   return { dir, spoolDir, stored: join(dir, 'stored') };
 }
 
-const upload = { concurrency: 2, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 100 };
+const upload = { concurrency: 2, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 100, healthMaxBacklog: 500 };
 
 function meta(spoolDir: string, name: string): RecordingMeta {
   return { id: `call-${name}`, callUuid: 'c', legUuid: 'l', path: join(spoolDir, name), relativePath: name, format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound', network: 'internal', domain: 'd', tenantUuid: 't', node: 'n', reasons: ['r'], onDemand: false, startedAt: new Date().toISOString() };
