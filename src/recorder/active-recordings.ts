@@ -9,6 +9,8 @@ export interface ActiveRecording {
   /** 'starting' until uuid_record answers +OK; 'stopping' after we sent stop. */
   state: 'starting' | 'recording' | 'stopping';
   masked: boolean;
+  /** The call ended while uuid_record was still on its way: finish as soon as FreeSWITCH answers. */
+  callEnded?: boolean;
 }
 
 export class ActiveRecordings {

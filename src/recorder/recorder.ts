@@ -270,6 +270,11 @@ export class Recorder {
       await api(recordStartCommand(leg.uuid, path, options));
       await journaled;
       if (rec.state === 'starting') rec.state = 'recording';
+      if (rec.callEnded && this.#active.hasPath(path)) {
+        this.#active.remove(rec);
+        await sink.finished(meta, { endedAt: new Date(this.#now()).toISOString(), durationMs: 0, completionCause: 'call-ended-during-start' });
+        return true;
+      }
       metrics.inc('fsrecd_recordings_started_total', 'Recordings started', { kind: about.onDemand ? 'on-demand' : 'rule' });
       log.info('recording started', { recording: meta.id, call: call.uuid, leg: leg.uuid, path, reasons: meta.reasons });
       await this.#markChannel(leg.uuid, path);
@@ -395,6 +400,11 @@ export class Recorder {
     this.#started.delete(call.uuid);
     this.#active.forgetCall(call.uuid);
     for (const rec of this.#active.ofCall(call.uuid)) {
+      if (rec.state === 'starting') {
+        // uuid_record is in flight: its reply decides (a -ERR journals it as failed, a +OK finishes it).
+        rec.callEnded = true;
+        continue;
+      }
       this.#active.remove(rec);
       const result = {
         endedAt: new Date(this.#now()).toISOString(),

@@ -36,6 +36,7 @@ t.test('mistakes name file, line, column and key path', async (t) => {
   t.match((await errors('network:\n  external_number_patterns: ["(unclosed"]\n'))[0], /fsrecd\.yml:2:30: network\.external_number_patterns\.0: bad regular expression/);
   t.match((await errors('storage:\n  type: s3\n  endpoint: 127.0.0.1\n'))[0], /storage\.bucket: an s3 storage needs a bucket/);
   t.match((await errors('features:\n  toggle: {code: "*26x"}\n'))[0], /features\.toggle\.code: a feature code is 1-8 of 0-9, \* and #/);
+  t.match(await errors('http:\n  listen: "everywhere"\n'), [/fsrecd\.yml:2:11: http\.listen: http\.listen must be host:port, got "everywhere"/]);
   t.match((await errors('esl: [1, 2\n'))[0], /^\/etc\/fsrecd\/fsrecd\.yml:\d+:\d+: YAML: /, 'syntax errors are located too');
   t.equal((await errors('esl:\n  port: x\n  host: 3\nlog:\n  level: loud\n')).length, 2, 'all errors, not just the first');
 });

@@ -99,3 +99,20 @@ t.test('reconnect: a dropped session and a FreeSWITCH restart; calls begun while
   await waitFor(() => s.app.daemon.registry.callCount === 0, 'hung-up calls leave the registry');
   t.equal(s.app.daemon.registry.legCount, 0);
 });
+
+t.test('a call that hangs up while uuid_record is on its way is journaled failed or stored, never lost', async (t) => {
+  const s = await startStack(t, RULES);
+  await waitFor(() => s.app.esl.connected, 'connected');
+  for (let i = 0; i < 10; i++) {
+    const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
+    await call.answer();
+    await call.hangup('a');
+  }
+  const settled = (): boolean => {
+    const entries = [...s.app.spool.journal.entries.values()];
+    return entries.length === 10 && entries.every((e) => ['failed', 'stored', 'discarded'].includes(e.state));
+  };
+  await waitFor(settled, 'every attempt settled');
+  t.equal(s.app.spool.status().lost, 0, 'none lost');
+  t.equal(s.app.metrics.value('fsrecd_recordings_failed_total', { reason: 'no-session' }) + s.app.spool.status().stored, 10, 'each either refused by FreeSWITCH or stored');
+});
