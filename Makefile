@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 NPM ?= npm
 
-.PHONY: all build test typecheck lint unit demo bench clean install
+.PHONY: all build test typecheck lint unit demo bench clean install install-files
 
 all: build
 
@@ -48,6 +48,10 @@ SYSCONFDIR ?= $(DESTDIR)/etc/fsrecd
 UNITDIR ?= $(DESTDIR)/etc/systemd/system
 
 install: build
+	@$(MAKE) --no-print-directory install-files
+
+# The copy step alone, for a tree already built (the install test uses it while other tests run dist/).
+install-files:
 	install -d $(LIBDIR) $(BINDIR) $(SHAREDIR)/freeswitch $(DOCDIR) $(SYSCONFDIR)/conf.d $(UNITDIR)
 	cp -r dist templates package.json package-lock.json $(LIBDIR)/
 	cd $(LIBDIR) && $(NPM) ci --omit=dev --no-audit --no-fund --ignore-scripts
