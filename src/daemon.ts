@@ -90,6 +90,12 @@ export class Daemon {
       this.bus.emit('eslDisconnected', reason);
     });
     esl.on('auth-failed', (message: string) => log.error(message));
+    metrics.onCollect(() => {
+      metrics.setCounter('fsrecd_esl_events_total', 'ESL events received (rate() gives events/s)', this.#eventsSeen);
+      metrics.set('fsrecd_calls_live', 'Calls FreeSWITCH has up now', this.registry.callCount);
+      metrics.set('fsrecd_legs_live', 'Channels FreeSWITCH has up now', this.registry.legCount);
+      metrics.set('fsrecd_recordings_active', 'Recordings fsrecd started that have not ended', this.recorder.activeCount);
+    });
   }
 
   get eventsSeen(): number {

@@ -18,6 +18,12 @@ interface Series {
 
 export class Metrics {
   readonly #series = new Map<string, Series>();
+  readonly #collectors: Array<() => void> = [];
+
+  /** Gauges read at scrape time (live calls, active recordings) register here instead of updating per event. */
+  onCollect(fn: () => void): void {
+    this.#collectors.push(fn);
+  }
 
   #get(name: string, type: Series['type'], help: string): Series {
     let s = this.#series.get(name);
@@ -34,6 +40,11 @@ export class Metrics {
     s.values.set(k, (s.values.get(k) ?? 0) + by);
   }
 
+  /** A counter whose total is kept elsewhere (read at scrape time). */
+  setCounter(name: string, help: string, value: number): void {
+    this.#get(name, 'counter', help).values.set('', value);
+  }
+
   set(name: string, help: string, value: number, labels?: Labels): void {
     this.#get(name, 'gauge', help).values.set(key(labels), value);
   }
@@ -43,6 +54,7 @@ export class Metrics {
   }
 
   render(): string {
+    for (const fn of this.#collectors) fn();
     const out: string[] = [];
     for (const [name, s] of this.#series) {
       out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);

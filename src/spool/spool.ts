@@ -256,6 +256,7 @@ export class Spool implements RecordingSink {
       const fs = await statfs(this.opts.spoolDir);
       const used = 1 - fs.bavail / fs.blocks;
       this.opts.metrics.set('fsrecd_disk_used_ratio', 'Fraction of the spool filesystem in use', used);
+      this.opts.metrics.set('fsrecd_disk_free_bytes', 'Bytes free for fsrecd on the spool filesystem', fs.bavail * fs.bsize);
       if (used * 100 >= this.opts.upload.diskWarnPercent) {
         this.opts.log.warn('spool filesystem nearly full', { spoolDir: this.opts.spoolDir, usedPercent: Math.round(used * 100) });
       }

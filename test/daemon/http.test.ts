@@ -14,10 +14,16 @@ t.test('/metrics and /healthz on the loopback listener', async (t) => {
   await call.hangup();
   await waitFor(() => s.app.spool.status().stored === 1, 'stored');
 
+  await waitFor(() => s.app.daemon.registry.callCount === 0, 'hangups processed');
   const metrics = await (await fetch(`${base}/metrics`)).text();
+  t.match(metrics, /^# TYPE fsrecd_esl_events_total counter$/m);
   t.match(metrics, /^fsrecd_recordings_started_total\{kind="rule"\} 1$/m);
   t.match(metrics, /^fsrecd_uploads_total\{result="ok"\} 1$/m);
   t.match(metrics, /^fsrecd_esl_connected 1$/m);
+  t.match(metrics, /^fsrecd_calls_live 0$/m, 'the call is over');
+  t.match(metrics, /^fsrecd_recordings_active 0$/m);
+  t.match(metrics, /^fsrecd_esl_events_total [1-9]\d*$/m);
+  t.match(metrics, /^fsrecd_disk_free_bytes [1-9]\d*$/m);
 
   const ok = await fetch(`${base}/healthz`);
   t.equal(ok.status, 200);
