@@ -4,7 +4,7 @@
  * was in flight and adopts files in spool_dir that nobody journaled (e.g. recorded by the dialplan).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, stat, statfs, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, statfs, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { UploadConfig } from '../config/types';
 import type { Logger } from '../log';
@@ -65,6 +65,8 @@ export class Spool implements RecordingSink {
   /** Resumes unfinished work, then keeps scanning the spool for orphans. */
   async start(): Promise<void> {
     this.#running = true;
+    // FreeSWITCH would create it with the first recording; creating it now lets the disk guard watch it at once.
+    await mkdir(this.opts.spoolDir, { recursive: true, mode: 0o750 }).catch(() => undefined);
     for (const e of this.journal.entries.values()) if (e.state === 'finished' || e.state === 'uploading') this.#enqueue(e.id);
     await this.scan();
     const every = Math.max(500, this.opts.upload.orphanStableMs);
