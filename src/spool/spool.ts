@@ -54,6 +54,7 @@ export class Spool implements RecordingSink {
     this.journal = new Journal(join(opts.stateDir, 'journal'));
     this.#now = opts.now ?? Date.now;
     this.#startedAt = this.#now();
+    opts.metrics.onCollect(() => this.#gauge());
   }
 
   static async open(opts: SpoolOptions): Promise<Spool> {
@@ -188,7 +189,6 @@ export class Spool implements RecordingSink {
       });
       this.#inFlight.set(id, p);
     }
-    this.#gauge();
   }
 
   async #upload(id: string): Promise<void> {
@@ -221,10 +221,10 @@ export class Spool implements RecordingSink {
       if (!got || got.size !== size || (got.md5 !== undefined && got.md5 !== md5)) {
         throw new Error(`verification failed for ${e.key}: stored ${got ? `${got.size} bytes md5 ${got.md5}` : 'nothing'}, local ${size} bytes md5 ${md5}`);
       }
+      metrics.inc('fsrecd_uploads_total', 'Upload outcomes', { result: 'ok' });
       await this.journal.put({ ...(this.journal.entries.get(id) as JournalEntry), state: 'stored', size, md5, lastError: undefined });
       if (upload.keepLocalDays === 0) await unlink(e.meta.path).catch(() => undefined);
       this.#sizes.delete(id);
-      metrics.inc('fsrecd_uploads_total', 'Upload outcomes', { result: 'ok' });
       log.info('recording stored', { recording: id, key: e.key, bytes: size, target: target.describe() });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
