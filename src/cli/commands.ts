@@ -14,6 +14,18 @@ import { createStorageTarget } from '../storage/create-target';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 
+/** What the running daemon says on its health endpoint (status reads the journal itself). */
+async function daemonHealth(listen: string | undefined): Promise<string> {
+  if (!listen) return 'unknown (http.listen is off, so the running daemon cannot be asked)';
+  try {
+    const res = await fetch(`http://${listen}/healthz`, { signal: AbortSignal.timeout(2000) });
+    const h = (await res.json()) as { eslConnected?: boolean; reasons?: string[] };
+    return `${h.eslConnected ? 'connected' : 'NOT connected'}${h.reasons?.length ? ` (${h.reasons.join('; ')})` : ''}`;
+  } catch {
+    return `unknown (no daemon answering on ${listen})`;
+  }
+}
+
 function configPath(cmd: Command): string {
   return (cmd.optsWithGlobals() as { config: string }).config;
 }
@@ -140,6 +152,7 @@ export function registerCommands(program: Command): void {
       const cfg = loaded.config;
       const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
       const s = spool.status();
+      say(`FreeSWITCH: ${await daemonHealth(cfg.http.listen)}`);
       say(`recordings in progress: ${s.inProgress}`);
       say(`backlog: ${s.backlogFiles} file(s), ${s.backlogBytes} bytes, oldest ${s.oldestAgeSeconds} s`);
       say(`stored: ${s.stored}, lost: ${s.lost}`);
@@ -157,9 +170,10 @@ export function registerCommands(program: Command): void {
       const log = createLogger('warn');
       const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: { ...cfg.upload, retryMaxMs: cfg.upload.retryMinMs }, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
       const tty = process.stdout.isTTY;
-      const s = await spool.drain((done, total) => {
-        const line = `${done}/${total} file(s)`;
-        if (tty) process.stdout.write(`\r[${'#'.repeat(Math.round((20 * done) / Math.max(1, total))).padEnd(20)}] ${line}`);
+      const mb = (n: number): string => (n / 1e6).toFixed(1);
+      const s = await spool.drain((p) => {
+        const line = `${p.filesDone}/${p.filesTotal} file(s), ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB`;
+        if (tty) process.stdout.write(`\r[${'#'.repeat(Math.round((20 * p.bytesDone) / Math.max(1, p.bytesTotal))).padEnd(20)}] ${line}`);
         else say(line);
       });
       if (tty) say('');

@@ -77,6 +77,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     const stored = listFilesSync(storage).filter((f) => !f.endsWith('.json'));
     out(`Recordings in storage (${storage}):`);
     for (const f of stored) out(`  ${relative(storage, f)}  ${statSync(f).size} bytes`);
+    // The local copy goes right after the journal says stored: give the last unlink its moment.
+    await until('the spool to empty', () => listFilesSync(loaded.config.spoolDir).length === 0, 3000).catch(() => undefined);
     const s = app.spool.status();
     const leftInSpool = listFilesSync(loaded.config.spoolDir).length;
     out(`\n${s.stored} stored, ${s.lost} lost, ${s.backlogFiles} waiting, ${leftInSpool} file(s) left in the spool; ESL events seen: ${app.daemon.eventsSeen}`);

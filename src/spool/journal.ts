@@ -20,7 +20,7 @@ export interface JournalEntry {
   key: string;
   attempts: number;
   lastError?: string;
-  /** Bytes of the local file when it was stored (the verified size). */
+  /** Bytes of the local file: when it finished, then the verified size once stored. */
   size?: number;
   md5?: string;
   updatedAt: string;

@@ -37,6 +37,13 @@ export interface SpoolStatus {
   lastError?: string;
 }
 
+export interface DrainProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
 export class Spool implements RecordingSink {
   readonly journal: Journal;
   readonly #queue: string[] = [];
@@ -92,7 +99,9 @@ export class Spool implements RecordingSink {
 
   async finished(meta: RecordingMeta, result: RecordingResult): Promise<void> {
     const e = this.journal.entries.get(meta.id) ?? { id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' };
-    await this.journal.put({ ...e, state: 'finished', result });
+    // The size now, so the backlog is known in bytes even to a process that only reads the journal.
+    const size = await stat(meta.path).then((st) => st.size, () => undefined);
+    await this.journal.put({ ...e, state: 'finished', result, size });
     this.#enqueue(meta.id);
     this.#pump();
   }
@@ -118,7 +127,7 @@ export class Spool implements RecordingSink {
       else if (e.state === 'lost') lost++;
       else if (e.state === 'finished' || e.state === 'uploading') {
         backlogFiles++;
-        backlogBytes += this.#sizes.get(e.id) ?? e.result?.reportedSize ?? 0;
+        backlogBytes += this.#sizes.get(e.id) ?? e.size ?? e.result?.reportedSize ?? 0;
         oldest = Math.min(oldest, Date.parse(e.result?.endedAt ?? e.meta.startedAt) || oldest);
       }
     }
@@ -127,13 +136,16 @@ export class Spool implements RecordingSink {
   }
 
   /** Uploads everything pending now (fsrecd sync); resolves when the backlog is empty or only failures remain. */
-  async drain(onProgress?: (done: number, total: number) => void): Promise<SpoolStatus> {
+  async drain(onProgress?: (p: DrainProgress) => void): Promise<SpoolStatus> {
     this.#running = true;
-    const pending = [...this.journal.entries.values()].filter((e) => e.state === 'finished' || e.state === 'uploading').map((e) => e.id);
-    let done = 0;
-    for (const id of pending) {
-      await this.#upload(id);
-      onProgress?.(++done, pending.length);
+    const pending = [...this.journal.entries.values()].filter((e) => e.state === 'finished' || e.state === 'uploading');
+    const sizes = await Promise.all(pending.map((e) => stat(e.meta.path).then((s) => s.size, () => 0)));
+    const progress: DrainProgress = { filesDone: 0, filesTotal: pending.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
+    for (const [i, e] of pending.entries()) {
+      await this.#upload(e.id);
+      progress.filesDone++;
+      progress.bytesDone += sizes[i] ?? 0;
+      onProgress?.({ ...progress });
     }
     return this.status();
   }

@@ -1,0 +1,62 @@
+/** The command line as an operator uses it: the built CLI in a separate process. */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log';
+import { Metrics } from '../../src/metrics';
+import { Spool } from '../../src/spool/spool';
+import { LocalTarget } from '../../src/storage/local-target';
+
+const CLI = join(__dirname, '../../dist/cli.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+t.test('check-config: 0 and a summary when valid, 1 and located errors when not', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'good.yml'), 'esl: {port: 8022}\n');
+  const good = run('check-config', '--config', join(dir, 'good.yml'));
+  t.equal(good.status, 0);
+  t.match(good.stdout, /^ok: 1 file\(s\), 0 account\(s\).*FreeSWITCH 127\.0\.0\.1:8022/);
+  writeFileSync(join(dir, 'bad.yml'), 'esl:\n  port: high\n');
+  const bad = run('check-config', '--config', join(dir, 'bad.yml'));
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, `${join(dir, 'bad.yml')}:2:9: esl.port: expected a number, got string "high"`);
+  t.match(bad.stderr, /1 problem\(s\); configuration NOT valid/);
+});
+
+t.test('render prints the confined path a call would get', async (t) => {
+  const r = run('render', '--config', '/nonexistent.yml', '--template', '{{ tenant_uuid }}/{{ srcnum }}-{{ dstnum }}', '--var', 'srcnum=../../etc/passwd', '--var', 'dstnum=1001', '--var', 'tenant_uuid=acme', '--spool-dir', '/var/spool/fsrecd');
+  t.equal(r.status, 0);
+  t.equal(r.stdout.trim(), '/var/spool/fsrecd/acme/etc_passwd-1001.wav');
+  const broken = run('render', '--config', '/nonexistent.yml', '--template', '{{ srcnum ', '--spool-dir', '/s');
+  t.equal(broken.status, 1);
+  t.match(broken.stderr, /template error \(the recording would use the fallback name\)/);
+});
+
+t.test('status and sync read and drain the journal', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const spoolDir = join(dir, 'spool');
+  mkdirSync(spoolDir, { recursive: true });
+  writeFileSync(join(dir, 'fsrecd.yml'), `spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: local, dir: stored}\n`);
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
+  const path = join(spoolDir, 'a.wav');
+  writeFileSync(path, 'x'.repeat(1000));
+  const meta = { id: 'a', callUuid: 'c', legUuid: 'l', path, relativePath: 'a.wav', format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound' as const, network: 'internal' as const, domain: 'd', tenantUuid: 't', node: 'n', reasons: [], onDemand: false, startedAt: new Date().toISOString() };
+  await spool.started(meta);
+  await spool.finished(meta, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success-silence' });
+
+  const status = run('status', '--config', join(dir, 'fsrecd.yml'));
+  t.equal(status.status, 0);
+  t.match(status.stdout, /FreeSWITCH: unknown \(http\.listen is off/);
+  t.match(status.stdout, /backlog: 1 file\(s\), 1000 bytes/);
+
+  const sync = run('sync', '--config', join(dir, 'fsrecd.yml'));
+  t.equal(sync.status, 0, sync.stderr);
+  t.match(sync.stdout, /^1\/1 file\(s\), 0\.0\/0\.0 MB$/m);
+  t.match(sync.stdout, /backlog now 0 file\(s\); stored 1, lost 0/);
+  t.ok(existsSync(join(dir, 'stored', 'a.wav')), 'stored');
+  t.notOk(existsSync(path), 'local copy removed');
+});
