@@ -4,7 +4,8 @@ import { startFsrecd } from '../app';
 import { loadConfig, summarizeConfig } from '../config/load';
 import { ConfigWatcher, ConfigInvalidError } from '../config/watcher';
 import { runDemo } from '../demo/run-demo';
-import { createLogger, type LogLevel } from '../log';
+import type { FsrecdConfig } from '../config/types';
+import { createLogger, type Logger, type LogLevel } from '../log';
 import { Metrics } from '../metrics';
 import { renderForCli } from '../naming/namer';
 import { buildNamingVars } from '../naming/variables';
@@ -13,6 +14,15 @@ import { Spool } from '../spool/spool';
 import { createStorageTarget } from '../storage/create-target';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'];
+
+/** The journal and storage target a configuration names, for the commands that work on them offline. */
+async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig; spool: Spool }> {
+  const loaded = await loadConfig(path);
+  if (!loaded.ok) throw new Error('invalid configuration; run fsrecd check-config');
+  const cfg = loaded.config;
+  const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
+  return { cfg, spool };
+}
 
 /** What the running daemon says on its health endpoint (status reads the journal itself). */
 async function daemonHealth(listen: string | undefined): Promise<string> {
@@ -146,11 +156,7 @@ export function registerCommands(program: Command): void {
     .command('status')
     .description('recordings in progress, backlog and the last upload error, from the journal in state_dir')
     .action(async (_opts: unknown, cmd: Command) => {
-      const loaded = await loadConfig(configPath(cmd));
-      if (!loaded.ok) throw new Error(`invalid configuration; run fsrecd check-config`);
-      const log = silentLogger();
-      const cfg = loaded.config;
-      const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
+      const { cfg, spool } = await openSpool(configPath(cmd), silentLogger());
       const s = spool.status();
       say(`FreeSWITCH: ${await daemonHealth(cfg.http.listen)}`);
       say(`recordings in progress: ${s.inProgress}`);
@@ -164,11 +170,7 @@ export function registerCommands(program: Command): void {
     .command('sync')
     .description('upload the backlog now, with progress')
     .action(async (_opts: unknown, cmd: Command) => {
-      const loaded = await loadConfig(configPath(cmd));
-      if (!loaded.ok) throw new Error(`invalid configuration; run fsrecd check-config`);
-      const cfg = loaded.config;
-      const log = createLogger('warn');
-      const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: { ...cfg.upload, retryMaxMs: cfg.upload.retryMinMs }, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
+      const { spool } = await openSpool(configPath(cmd), createLogger('warn'));
       const tty = process.stdout.isTTY;
       const mb = (n: number): string => (n / 1e6).toFixed(1);
       const s = await spool.drain((p) => {

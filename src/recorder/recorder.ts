@@ -36,7 +36,6 @@ export interface OnDemandRequest {
 }
 
 const RECENT_PATHS_MAX = 20_000;
-const RECENT_PATHS_MS = 3_600_000;
 
 function aLegOf(call: Call): Leg | undefined {
   return call.legs.get(call.uuid) ?? [...call.legs.values()].find((l) => l.direction === 'inbound') ?? call.legs.values().next().value;
@@ -51,8 +50,8 @@ export class Recorder {
   /** Plans already started per call (call uuid -> recorded leg uuids): one recording per call per leg. */
   readonly #started = new Map<string, Set<string>>();
   readonly #onDemandOps = new Map<string, Promise<unknown>>();
-  /** Paths handed out recently, oldest first (Map keeps insertion order). */
-  readonly #recentPaths = new Map<string, number>();
+  /** Paths handed out recently, oldest first (a Set keeps insertion order). */
+  readonly #recentPaths = new Set<string>();
   readonly #dirs = new Set<string>();
   /** Stops taking new work on shutdown; live FreeSWITCH recordings continue. */
   #accepting = true;
@@ -293,8 +292,8 @@ export class Recorder {
 
   /**
    * Two recordings never share a name: not two live ones, not one whose file is still in the spool, and
-   * not one made recently (a template with one-second resolution repeats for a quick *3 restart or two
-   * calls between the same numbers). A later one gets -2, -3… before the extension.
+   * not one of the last RECENT_PATHS_MAX (a template with one-second resolution repeats for a quick *3
+   * restart or two calls between the same numbers). A later one gets -2, -3… before the extension.
    */
   #uniqueSuffix(path: string): string {
     const taken = (p: string): boolean => this.#active.hasPath(p) || this.#recentPaths.has(p) || existsSync(p);
@@ -304,14 +303,13 @@ export class Recorder {
     return suffix;
   }
 
+  /** Bounded: past RECENT_PATHS_MAX the older half goes (Map iterates oldest first). */
   #remember(path: string): void {
-    const now = this.#now();
-    this.#recentPaths.set(path, now);
-    if (this.#recentPaths.size > RECENT_PATHS_MAX) {
-      for (const [p, at] of this.#recentPaths) {
-        if (now - at < RECENT_PATHS_MS && this.#recentPaths.size <= RECENT_PATHS_MAX / 2) break;
-        this.#recentPaths.delete(p);
-      }
+    this.#recentPaths.add(path);
+    if (this.#recentPaths.size <= RECENT_PATHS_MAX) return;
+    for (const p of this.#recentPaths) {
+      if (this.#recentPaths.size <= RECENT_PATHS_MAX / 2) break;
+      this.#recentPaths.delete(p);
     }
   }
 
