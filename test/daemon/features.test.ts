@@ -111,3 +111,37 @@ t.test('pause code (off by default): masks and unmasks the recordings of the cal
   await call.hangup();
   await waitFor(() => s.app.spool.status().stored === 1, 'stored');
 });
+
+t.test('*26 refused: a user not in the YAML (unknown_user: refuse) and a user with the toggle disabled', async (t) => {
+  const s = await startStack(
+    t,
+    `accounts:
+  acme.example:
+    users:
+      erin: {call_record_toggle_enabled: false}
+    devices:
+      "1006": {user: erin}
+features:
+  toggle: {unknown_user: refuse, refused: "tone_stream://%(500,500,480,620)"}
+`,
+  );
+  await waitFor(() => s.app.esl.connected, 'connected');
+  for (const device of ['1007', '1006']) {
+    const c = await s.sim.createCall({ from: PHONE(device), to: '*26', park: true });
+    await waitFor(() => !s.sim.channel(c.aUuid), `*26 from ${device} handled`);
+    t.equal(s.sim.broadcasts.find((b) => b.uuid === c.aUuid)?.media, 'tone_stream://%(500,500,480,620)', `${device} hears the refusal`);
+  }
+  t.equal(s.app.toggles.get('acme.example', '1007'), undefined, 'no override created for the unknown user');
+  t.equal(s.app.toggles.get('acme.example', 'erin'), undefined, 'nor for erin');
+  t.equal(s.app.metrics.value('fsrecd_feature_refused_total', { code: 'toggle' }), 2);
+});
+
+t.test('a recording announcement is played to both parties when recording starts', async (t) => {
+  const s = await startStack(t, 'default_account: {record_account: on}\nrecording: {announcement: "tone_stream://%(100,0,1400)"}\n');
+  await waitFor(() => s.app.esl.connected, 'connected');
+  const c = await s.sim.createCall({ from: PHONE('1001'), to: '1005', bridgeTo: PHONE('1005') });
+  await c.answer();
+  await waitFor(() => s.sim.broadcasts.some((b) => b.uuid === c.aUuid), 'announcement');
+  t.same(s.sim.broadcasts.find((b) => b.uuid === c.aUuid), { uuid: c.aUuid, media: 'tone_stream://%(100,0,1400)', leg: 'both' });
+  await c.hangup();
+});
