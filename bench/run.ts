@@ -9,38 +9,39 @@ import { measureUploads } from './upload';
 async function main(): Promise<void> {
   console.log('fsrecd benchmark (one Node.js process; the replayed stream is recorded from the simulator, whose events are as large as the captured FreeSWITCH 1.10.9 ones)\n');
 
-  const stream = await recordStream(3000);
-  const avg = Math.round(stream.bytes.length / stream.events);
-  console.log(`stream: ${stream.calls} bridged calls, ${stream.events} events, ${(stream.bytes.length / 1e6).toFixed(1)} MB, ${avg} bytes/event on average\n`);
-
-  console.log('1. ESL parsing, 64 KB chunks (events/s):');
-  const parsers = measureParsers(stream.bytes);
-  const ref = parsers[0]?.eventsPerSecond ?? 1;
-  for (const p of parsers) console.log(`   ${p.name.padEnd(36)} ${String(p.eventsPerSecond).padStart(8)}  (${(p.eventsPerSecond / ref).toFixed(2)}x reference)`);
-
-  console.log('\n2. Daemon absorbing the stream over loopback TCP (client + registry + decisions, no recording rules):');
-  const abs = await measureAbsorption(stream);
-  console.log(`   ${abs.eventsPerSecond} events/s (target >= 20000); ${abs.cpuMsPerCall.toFixed(3)} CPU ms per call (${Math.round(abs.events / stream.calls)} events per call)`);
-  console.log(`   ratio to the bare splitter: ${(abs.eventsPerSecond / ref).toFixed(2)}`);
-
-  console.log('\n3. Memory with 10,000 live calls (create, answer, bridge, no hangup):');
-  const live = await recordStream(10_000, { hangup: false, events: 'ALL' });
-  const mem = await measureLiveCallMemory(live);
-  console.log(`   ${mem.liveCalls} live calls: ${(mem.bytesPerCall / 1024).toFixed(1)} KB heap per live call (target <= 50 KB); process RSS ${mem.rssMb} MB, most of it the recorded streams this benchmark holds in memory${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`);
-
-  console.log('\n4. CHANNEL_ANSWER written by the simulator -> uuid_record received by it (ms; simulator in a worker thread on the other core):');
-  for (const r of await measureAnswerToRecord([50, 200, 500])) {
-    console.log(`   ${String(r.cps).padStart(3)} calls/s: p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}  (${r.calls} calls; target p99 < 5 ms at 200/s)`);
-  }
-
-  console.log('\n5. Policy + naming per call (µs, median of 3 runs of 50,000 calls):');
-  for (const r of measurePolicyNaming()) console.log(`   ${String(r.users).padStart(6)} users and devices: ${r.microsPerCall} µs`);
-
-  console.log('\n6. Uploads to a local S3-compatible server (s3rver, another process), concurrency 4 (MB/s):');
+  console.log('1. Uploads to a local S3-compatible server (s3rver, another process), concurrency 4 (MB/s; run first, so the peak RSS is the spool\'s and not the event streams\' below):');
   for (const r of await measureUploads()) {
     if (r.error) console.log(`   ${r.label.padEnd(18)} not measured: ${r.error}`);
     else console.log(`   ${r.label.padEnd(18)} spool (journal + put + verify + delete) ${r.spoolMBps}; bare minio putObject loop ${r.bareMBps}; ratio ${r.ratio} (target >= 0.9); peak RSS ${r.peakRssMb} MB (target < 150 MB)`);
   }
+
+  const stream = await recordStream(3000);
+  const avg = Math.round(stream.bytes.length / stream.events);
+  console.log(`\nstream: ${stream.calls} bridged calls, ${stream.events} events, ${(stream.bytes.length / 1e6).toFixed(1)} MB, ${avg} bytes/event on average`);
+
+  console.log('\n2. ESL parsing, 64 KB chunks (events/s):');
+  const parsers = measureParsers(stream.bytes);
+  const ref = parsers[0]?.eventsPerSecond ?? 1;
+  for (const p of parsers) console.log(`   ${p.name.padEnd(36)} ${String(p.eventsPerSecond).padStart(8)}  (${(p.eventsPerSecond / ref).toFixed(2)}x reference)`);
+
+  console.log('\n3. Daemon absorbing the stream over loopback TCP (client + registry + decisions, no recording rules):');
+  const abs = await measureAbsorption(stream);
+  console.log(`   ${abs.eventsPerSecond} events/s (target >= 20000); ${abs.cpuMsPerCall.toFixed(3)} CPU ms per call (${Math.round(abs.events / stream.calls)} events per call)`);
+  console.log(`   ratio to the bare splitter: ${(abs.eventsPerSecond / ref).toFixed(2)}`);
+
+  console.log('\n4. Memory with 10,000 live calls (create, answer, bridge, no hangup):');
+  const live = await recordStream(10_000, { hangup: false, events: 'ALL' });
+  const mem = await measureLiveCallMemory(live);
+  console.log(`   ${mem.liveCalls} live calls: ${(mem.bytesPerCall / 1024).toFixed(1)} KB heap per live call (target <= 50 KB); process RSS ${mem.rssMb} MB, most of it the recorded streams this benchmark holds in memory${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`);
+
+  console.log('\n5. CHANNEL_ANSWER written by the simulator -> uuid_record received by it (ms; simulator in a worker thread on the other core):');
+  for (const r of await measureAnswerToRecord([50, 200, 500])) {
+    console.log(`   ${String(r.cps).padStart(3)} calls/s: p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}  (${r.calls} calls; target p99 < 5 ms at 200/s)`);
+  }
+
+  console.log('\n6. Policy + naming per call (µs, median of 3 runs of 50,000 calls):');
+  for (const r of measurePolicyNaming()) console.log(`   ${String(r.users).padStart(6)} users and devices: ${r.microsPerCall} µs`);
+
 }
 
 main().then(
