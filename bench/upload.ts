@@ -1,5 +1,5 @@
 /**
- * Upload throughput through the spool (journal + S3 target + verify + delete) against a bare minio
+ * Upload throughput through the spool (journal + S3 target + verify) against a bare minio
  * putObject loop with the same concurrency, to a local S3-compatible server in another process; and the
  * peak RSS of this process while the large files go up.
  */
@@ -39,7 +39,7 @@ async function bareLoop(client: Client, files: string[], prefix: string, concurr
 async function spoolRun(port: number, dir: string, files: string[], concurrency: number, size: number, tag: string): Promise<{ mbps: number; peakRssMb: number }> {
   const spoolDir = join(dir, 'spool');
   const target = new S3Target({ type: 's3', endpoint: '127.0.0.1', port, useSsl: false, region: 'us-east-1', bucket: 'bench', createBucket: false, pathStyle: true, accessKey: new Secret('S3RVER', 'b'), secretKey: new Secret('S3RVER', 'b') }, silentLogger());
-  const spool = await Spool.open({ stateDir: join(dir, `state-${tag}`), spoolDir, upload: { concurrency, retryMinMs: 100, retryMaxMs: 1000, keepLocalDays: 0, diskWarnPercent: 100, orphanStableMs: 3_600_000, healthMaxBacklog: 500 }, target, log: silentLogger(), metrics: new Metrics() });
+  const spool = await Spool.open({ stateDir: join(dir, `state-${tag}`), spoolDir, upload: { concurrency, retryMinMs: 100, retryMaxMs: 1000, keepLocalDays: 1, diskWarnPercent: 100, orphanStableMs: 3_600_000, healthMaxBacklog: 500 }, target, log: silentLogger(), metrics: new Metrics() });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t0 = Date.now();
@@ -82,11 +82,12 @@ export async function measureUploads(): Promise<UploadResult[]> {
       const files = Array.from({ length: count }, (_, i) => join(spoolDir, `f${i}.wav`));
       for (const f of files) makeFile(f, size);
       try {
-        const bare = await bareLoop(client, files, `bare-${count}`, 4, size);
+        // The spool first: RSS never shrinks much once grown, and the bare loop buffers 64 MB parts. The spool
+        // keeps the local files (keep_local_days) so the bare loop can read them after.
         const run = await spoolRun(port, dir, files, 4, size, `spool-${count}`);
+        const bare = await bareLoop(client, files, `bare-${count}`, 4, size);
         out.push({ label, spoolMBps: Math.round(run.mbps), bareMBps: Math.round(bare), ratio: Math.round((run.mbps / bare) * 100) / 100, peakRssMb: run.peakRssMb });
       } catch (err) {
-        // s3rver answers ListMultipartUploads with NotImplemented, and minio-js asks it before every multipart upload.
         out.push({ label, error: err instanceof Error ? err.message : String(err) });
       }
       rmSync(spoolDir, { recursive: true, force: true });

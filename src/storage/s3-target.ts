@@ -13,7 +13,7 @@ import type { StorageTarget, StoredObject } from './target';
 
 const CONTENT_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', ogg: 'audio/ogg', opus: 'audio/ogg', flac: 'audio/flac' };
 const env = new nunjucks.Environment(null, { autoescape: false });
-const PART_SIZE = 16 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
 
 /** Header-safe: ASCII printable, no CR/LF, bounded. */
 function headerValue(v: unknown): string {
@@ -36,9 +36,11 @@ export class S3Target implements StorageTarget {
       pathStyle: cfg.pathStyle,
       accessKey: cfg.accessKey.reveal(),
       secretKey: cfg.secretKey.reveal(),
-      // minio-js holds one part in memory per upload (a whole object up to this size): 16 MB bounds memory
-      // at concurrency × 16 MB whatever the recording's length; longer recordings go up in parts.
+      // minio-js holds one part in memory per upload (a whole object up to this size): 8 MB bounds memory
+      // at about concurrency × 8 MB × 2 whatever the recording's length; longer recordings go up in parts.
       partSize: PART_SIZE,
+      // The spool retries with its own backoff; minio's retries would also print non-JSON lines to stderr.
+      retryOptions: { disableRetry: true },
     });
   }
 

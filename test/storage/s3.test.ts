@@ -85,3 +85,17 @@ t.test('missing bucket and wrong credentials: clear errors, files wait', async (
   t.notMatch(bad.spool.status().lastError, /WRONG-secret-9/, 'no secret in the message');
   t.ok(existsSync(m2.path), 'file kept');
 });
+
+t.test('a recording larger than the part size goes up in parts, streamed, and is verified by size', async (t) => {
+  const s3 = await startS3(['recordings']);
+  t.teardown(() => s3.remove());
+  const { spool, record } = await spoolWith(t, s3cfg(s3.port));
+  const big = Buffer.alloc(40 * 1024 * 1024, 0x55);
+  const m = await record('big.wav', big.toString('latin1'));
+  await waitFor(() => spool.status().stored === 1, 'stored', 30_000);
+  const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
+  const st = await client.statObject('recordings', 'acme/big.wav');
+  t.equal(st.size, big.length, 'every byte');
+  t.equal(s3.multipartUploads(), 1, 'uploaded in parts (8 MB each)');
+  await waitFor(() => !existsSync(m.path), 'local copy removed');
+});
