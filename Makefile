@@ -16,6 +16,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 build: node_modules/.package-lock.json
 	npx tsc -p tsconfig.build.json
 	cp src/sim/captured-frames.json dist/sim/
+	mkdir -p dist/http/page && cp src/http/page/*.html dist/http/page/
 	@chmod +x dist/cli.js
 
 typecheck: node_modules/.package-lock.json

@@ -15,7 +15,12 @@ import type { NamePath } from './recorder/naming-port';
 import { Spool } from './spool/spool';
 import { ToggleStore } from './state/toggle-store';
 import { createStorageTarget } from './storage/create-target';
+import { Access } from './http/access';
 import { startHttp } from './http/server';
+import { entryFromJournal } from './recordings/entry-from';
+import { RecordingIndex } from './recordings/index-db';
+import type { RecordingStore } from './storage/target';
+import { join } from 'node:path';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -23,6 +28,8 @@ export interface Fsrecd {
   esl: EslClient;
   toggles: ToggleStore;
   metrics: Metrics;
+  index: RecordingIndex;
+  store: RecordingStore;
   /** The HTTP listener's address, when one is configured. */
   httpAddress(): { host: string; port: number } | undefined;
   config(): FsrecdConfig;
@@ -38,6 +45,10 @@ export interface StartOptions {
   toggleHangupAfterMs?: number;
 }
 
+export function indexPath(stateDir: string): string {
+  return join(stateDir, 'recordings.sqlite');
+}
+
 export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const { log } = opts;
   const metrics = opts.metrics ?? new Metrics();
@@ -45,7 +56,26 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const config = (): FsrecdConfig => cfg;
   const toggles = await ToggleStore.open(cfg.stateDir, log);
   const target = createStorageTarget(cfg.storage, log);
-  const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target, log, metrics });
+  const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  const spool = await Spool.open({
+    stateDir: cfg.stateDir,
+    spoolDir: cfg.spoolDir,
+    upload: cfg.upload,
+    target,
+    log,
+    metrics,
+    onJournal: (e) => {
+      try {
+        index.upsert(entryFromJournal(e));
+      } catch (err) {
+        // The journal is the record; the index is rebuilt from it at the next start (or by reindex).
+        log.error('recordings index update failed', { recording: e.id, error: String(err) });
+      }
+    },
+  });
+  // The journal may have moved on while the daemon was down (or the index file was removed).
+  index.upsertMany([...spool.journal.entries.values()].map(entryFromJournal));
+  index.optimize();
   let namePath: NamePath = recordingNamer(cfg);
   const esl = createEslClient(
     {
@@ -86,11 +116,16 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   });
   await spool.start();
   void esl.start();
+  const access = new Access({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }, log);
+  opts.watcher?.on('reloaded', () => access.setFiles({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }));
   const http = cfg.http.listen
     ? await startHttp({
         listen: cfg.http.listen,
         metrics,
         log,
+        access,
+        recordings: { index, store: target, log },
+        metricsWithoutAuth: () => cfg.http.metricsWithoutAuth,
         maxBacklogFiles: cfg.upload.healthMaxBacklog,
         health: () => {
           const s = spool.status();
@@ -105,6 +140,8 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     esl,
     toggles,
     metrics,
+    index,
+    store: target,
     config,
     httpAddress: () => {
       const a = http?.address();
@@ -116,6 +153,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
       await esl.close();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
       await opts.watcher?.stop();
+      index.close();
     },
   };
 }

@@ -59,7 +59,7 @@ export function defaultConfig(): FsrecdConfig {
     stateDir: '/var/lib/fsrecd',
     allowedDirs: [],
     log: { level: 'info' },
-    http: { listen: '127.0.0.1:9380' },
+    http: { listen: '127.0.0.1:9380', urlExpirySeconds: 3600, metricsWithoutAuth: false },
     naming: {
       filenameTemplate: template('filename.njk', '{{ tenant_uuid }}/{{ utc_time }}-{{ srcnum }}-{{ dstnum }}'),
       filenameExtension: 'wav',

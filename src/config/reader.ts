@@ -25,6 +25,11 @@ export class Reader {
     this.issues.push(new ConfigIssue(p.file, p.line, p.column, path.join('.'), message));
   }
 
+  /** A mistake in a file the YAML points to (a credentials file): located in that file. */
+  issueAt(pos: Position, path: string[], message: string): void {
+    this.issues.push(new ConfigIssue(pos.file, pos.line, pos.column, path.join('.'), message));
+  }
+
   error(path: string[], message: string): void {
     const p = this.pos(path);
     this.issues.push(new ConfigIssue(p.file, p.line, p.column, path.join('.'), message));

@@ -2,8 +2,10 @@
  * The schema: every key the YAML may hold, checked and turned into FsrecdConfig. Unknown keys, wrong
  * types, bad regexes and bad templates are located errors; everything has a default.
  */
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseListen } from '../http/server';
+import { emptyCredentials, parseTokens, parseUsers, type CredentialIssue, type Credentials } from '../http/credentials';
+import { parseListen } from '../http/listen';
 import { compileTemplate } from '../naming/namer';
 import { defaultConfig, emptyAccount } from './defaults';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
@@ -148,6 +150,25 @@ function httpListen(r: Reader, v: unknown, def: string | undefined): string | un
   return s;
 }
 
+type CredentialParser = (text: string, file: string, into: Credentials, issues: CredentialIssue[]) => void;
+
+/** A credentials file is checked at load like the YAML itself, each mistake located in that file. */
+function credentialsFile(ctx: Ctx, p: string[], v: unknown, parse: CredentialParser): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const file = path(ctx, p, v, '');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    ctx.r.error(p, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return file;
+  }
+  const issues: CredentialIssue[] = [];
+  parse(text, file, emptyCredentials(), issues);
+  for (const i of issues) ctx.r.issueAt({ file: i.file, line: i.line, column: i.column }, p, i.message);
+  return file;
+}
+
 export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: string, env: NodeJS.ProcessEnv): FsrecdConfig {
   const ctx: Ctx = { r, baseDir, env };
   const d = defaultConfig();
@@ -176,7 +197,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
     return x;
   });
   const log = r.map(['log'], top.log, ['level']);
-  const http = r.map(['http'], top.http, ['listen']);
+  const http = r.map(['http'], top.http, ['listen', 'tokens_file', 'users_file', 'url_expiry_seconds', 'metrics_without_auth']);
 
   const crKey = top['call-recording'] !== undefined ? 'call-recording' : 'call_recording';
   const cr = r.map([crKey], top[crKey], ['filename_template', 'filename_extension', 'on_demand_filename_template']);
@@ -246,7 +267,13 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
     stateDir,
     allowedDirs,
     log: { level: r.oneOf(['log', 'level'], log.level, ['error', 'warn', 'info', 'debug'] as const, 'info') },
-    http: { listen: httpListen(r, http.listen, d.http.listen) },
+    http: {
+      listen: httpListen(r, http.listen, d.http.listen),
+      tokensFile: credentialsFile(ctx, ['http', 'tokens_file'], http.tokens_file, parseTokens),
+      usersFile: credentialsFile(ctx, ['http', 'users_file'], http.users_file, parseUsers),
+      urlExpirySeconds: r.num(['http', 'url_expiry_seconds'], http.url_expiry_seconds, d.http.urlExpirySeconds, 1, 604_800),
+      metricsWithoutAuth: r.bool(['http', 'metrics_without_auth'], http.metrics_without_auth, d.http.metricsWithoutAuth),
+    },
     naming: {
       filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate),
       filenameExtension: ext.toLowerCase(),

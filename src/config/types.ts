@@ -176,6 +176,19 @@ export interface UploadConfig {
   healthMaxBacklog: number;
 }
 
+export interface HttpConfig {
+  /** host:port; undefined = no listener. */
+  listen?: string;
+  /** Bearer tokens, one per line: "<token> [<tenant>]". */
+  tokensFile?: string;
+  /** Basic-auth users, one per line: "<name>:<password or $scrypt$ hash>[:<tenant>]". */
+  usersFile?: string;
+  /** How long `fsrecd recordings url` links stay valid. */
+  urlExpirySeconds: number;
+  /** Lets Prometheus scrape /metrics without a credential (everything else still needs one). */
+  metricsWithoutAuth: boolean;
+}
+
 export interface FsrecdConfig {
   /** Files the config came from, in merge order (main file, then conf.d/*.yml). */
   sources: string[];
@@ -185,7 +198,7 @@ export interface FsrecdConfig {
   /** Absolute directories an absolute filename_template may write under. */
   allowedDirs: string[];
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
-  http: { listen?: string };
+  http: HttpConfig;
   naming: NamingConfig;
   network: NetworkConfig;
   /** Defaults for every recording; account, user, device, queue options override in that order. */

@@ -1,10 +1,18 @@
 /**
- * The daemon's HTTP listener (loopback by default): Prometheus metrics and a health check that says
- * whether FreeSWITCH is connected and the upload backlog is under control.
+ * The daemon's HTTP listener (loopback by default): /healthz for anyone; everything else (Prometheus
+ * /metrics, the recordings API and web page) for a token, basic-auth user or logged-in session only.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import { Access } from './access';
+import type { Principal } from './credentials';
+import { parseListen } from './listen';
+import { loadPage } from './page';
+import { handleRecordings, type RecordingsApi } from './recordings-routes';
+import { BASE_HEADERS, sendError, sendJson } from './respond';
+
+export { parseListen } from './listen';
 
 export interface Health {
   eslConnected: boolean;
@@ -19,40 +27,106 @@ export interface HttpOptions {
   /** /healthz turns 503 when more files than this wait for storage. */
   maxBacklogFiles: number;
   log: Logger;
+  access: Access;
+  recordings: RecordingsApi;
+  metricsWithoutAuth: () => boolean;
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen.trim());
-  if (!m) throw new Error(`http.listen must be host:port, got ${JSON.stringify(listen)}`);
-  return { host: m[1] ?? m[2] ?? '127.0.0.1', port: Number(m[3]) };
+const MAX_LOGIN_BODY = 8192;
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_LOGIN_BODY) return undefined;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function loginFields(body: string, contentType: string): Record<string, string> {
+  if (contentType.startsWith('application/json')) {
+    try {
+      const o = JSON.parse(body) as unknown;
+      if (o && typeof o === 'object') return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+    return {};
+  }
+  return Object.fromEntries(new URLSearchParams(body));
 }
 
 export async function startHttp(opts: HttpOptions): Promise<Server> {
   const { host, port } = parseListen(opts.listen);
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET') {
-      res.writeHead(405).end();
-      return;
-    }
-    if (url === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(opts.metrics.render());
-      return;
-    }
-    if (url === '/healthz') {
+  const page = loadPage();
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="fsrecd", Basic realm="fsrecd", charset="UTF-8"' };
+  const unauthorized = (res: ServerResponse): void =>
+    sendError(res, 401, opts.access.empty ? 'no credentials are configured: set http.tokens_file or http.users_file (see README, "Recordings")' : 'a token or user credentials are needed', challenge);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://fsrecd.invalid');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (path === '/healthz' && method === 'GET') {
       const h = opts.health();
       const reasons: string[] = [];
       if (!h.eslConnected) reasons.push('FreeSWITCH event socket not connected');
       if (h.backlogFiles > opts.maxBacklogFiles) reasons.push(`${h.backlogFiles} recordings waiting for storage (over ${opts.maxBacklogFiles})`);
-      res.writeHead(reasons.length ? 503 : 200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: reasons.length === 0, reasons, ...h }));
+      return sendJson(res, reasons.length ? 503 : 200, { ok: reasons.length === 0, reasons, ...h });
+    }
+    if (path === '/login' && method === 'POST') {
+      const body = await readBody(req);
+      if (body === undefined) return sendError(res, 413, 'login body too large');
+      const session = opts.access.login(loginFields(body, req.headers['content-type'] ?? ''));
+      if (!session) {
+        opts.log.warn('HTTP login refused', { from: req.socket.remoteAddress });
+        return sendError(res, 401, 'wrong token, user or password');
+      }
+      opts.log.info('HTTP login', { who: session.principal.name, tenant: session.principal.tenant ?? '*' });
+      return sendJson(res, 200, whoami(session.principal), { 'Set-Cookie': Access.sessionCookie(session.sessionId) });
+    }
+    if (path === '/logout' && method === 'POST') {
+      opts.access.logout(req);
+      return sendJson(res, 200, { ok: true }, { 'Set-Cookie': Access.clearedCookie() });
+    }
+    if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (path === '/metrics' && opts.metricsWithoutAuth()) return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(opts.metrics.render());
+
+    const who = opts.access.authenticate(req);
+    if (path === '/' || path === '/index.html') {
+      // Without a credential the page is only its login form (it holds no data); the status still says 401.
+      res.writeHead(who ? 200 : 401, { ...BASE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': page.csp }).end(method === 'HEAD' ? undefined : page.html);
       return;
     }
-    res.writeHead(404).end();
+    if (!who) return unauthorized(res);
+    if (path === '/metrics') {
+      if (who.tenant !== undefined) return sendError(res, 403, 'metrics cover every tenant: a tenant-scoped credential cannot read them');
+      return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(opts.metrics.render());
+    }
+    if (path === '/api/whoami') return sendJson(res, 200, whoami(who));
+    if (path === '/api/recordings' || path.startsWith('/api/recordings/')) {
+      return handleRecordings(opts.recordings, req, res, who, path.slice('/api/recordings'.length), url.searchParams);
+    }
+    return sendError(res, 404, 'no such resource');
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      opts.log.error('HTTP request failed', { path: (req.url ?? '').split('?')[0], error: String(err) });
+      if (!res.headersSent) sendError(res, 500, 'internal error (see the daemon log)');
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  opts.log.info('HTTP listener up', { listen: opts.listen, paths: ['/metrics', '/healthz'] });
+  opts.log.info('HTTP listener up', { listen: opts.listen, paths: ['/', '/api/recordings', '/metrics', '/healthz'], credentials: opts.access.empty ? 'none configured: only /healthz answers' : 'configured' });
   return server;
+}
+
+function whoami(p: Principal): { name: string; tenant: string | null } {
+  return { name: p.name, tenant: p.tenant ?? null };
 }

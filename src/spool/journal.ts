@@ -37,7 +37,11 @@ export class Journal {
   /** Local path -> entry id: the spool scan asks "does anyone own this file?" for every file. */
   readonly #byPath = new Map<string, string>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Told of every entry once it is durable (the recordings index follows the journal this way). */
+    private readonly onPut?: (entry: JournalEntry) => void,
+  ) {}
 
   async load(onCorrupt: (file: string, err: unknown) => void): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o750 });
@@ -61,6 +65,7 @@ export class Journal {
     this.entries.set(entry.id, entry);
     this.#byPath.set(entry.meta.path, entry.id);
     await writeFileAtomic(join(this.dir, entryFileName(entry.id)), JSON.stringify(entry));
+    this.onPut?.(entry);
   }
 
   byPath(path: string): JournalEntry | undefined {

@@ -23,6 +23,8 @@ export interface SpoolOptions {
   log: Logger;
   metrics: Metrics;
   now?: () => number;
+  /** Told of every journal entry once it is durable (the recordings index). */
+  onJournal?: (entry: JournalEntry) => void;
   /** Crash tests only: called after the target accepted an object, before the journal says so. */
   afterPut?: (id: string) => void;
 }
@@ -58,7 +60,7 @@ export class Spool implements RecordingSink {
   readonly #now: () => number;
 
   private constructor(private readonly opts: SpoolOptions) {
-    this.journal = new Journal(join(opts.stateDir, 'journal'));
+    this.journal = new Journal(join(opts.stateDir, 'journal'), opts.onJournal);
     this.#now = opts.now ?? Date.now;
     this.#startedAt = this.#now();
     opts.metrics.onCollect(() => this.#gauge());
@@ -226,7 +228,7 @@ export class Spool implements RecordingSink {
       const existing = mayExist ? await target.stat(e.key) : null;
       // After a crash between put and journal update the object may already be there: verify, do not re-put.
       if (!existing || existing.size !== size || (existing.md5 && existing.md5 !== md5)) {
-        await target.put(e.meta.path, e.key, e.meta, e.result);
+        await target.put(e.meta.path, e.key, e.meta, e.result, md5);
         this.opts.afterPut?.(id);
       }
       const got = await target.stat(e.key);

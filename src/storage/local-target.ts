@@ -1,11 +1,12 @@
 /** The default target: a directory on this machine (installs without an object store). */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { copyFile, mkdir, opendir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
 import { commitFile, tempPathBeside, writeFileAtomic } from '../util/atomic-file';
-import type { StorageTarget, StoredObject } from './target';
+import type { ByteRange, ListedObject, RecordingStore, StoredObject } from './target';
 
 export async function md5File(path: string): Promise<string> {
   const hash = createHash('md5');
@@ -13,7 +14,7 @@ export async function md5File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export class LocalTarget implements StorageTarget {
+export class LocalTarget implements RecordingStore {
   readonly dir: string;
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -34,13 +35,13 @@ export class LocalTarget implements StorageTarget {
     return p;
   }
 
-  async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined): Promise<void> {
+  async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string): Promise<void> {
     const dest = this.#path(key);
     await mkdir(dirname(dest), { recursive: true, mode: 0o750 });
     const tmp = tempPathBeside(dest);
     await copyFile(localPath, tmp);
     await commitFile(tmp, dest);
-    await writeFileAtomic(`${dest}.json`, JSON.stringify({ ...meta, result }, null, 1));
+    await writeFileAtomic(`${dest}.json`, JSON.stringify({ ...meta, result, md5 }, null, 1));
   }
 
   async stat(key: string): Promise<StoredObject | null> {
@@ -51,5 +52,46 @@ export class LocalTarget implements StorageTarget {
     } catch {
       return null;
     }
+  }
+
+  async *list(): AsyncIterable<ListedObject> {
+    yield* this.#walk(this.dir);
+  }
+
+  async *#walk(dir: string): AsyncGenerator<ListedObject> {
+    let handle;
+    try {
+      handle = await opendir(dir);
+    } catch {
+      return;
+    }
+    for await (const d of handle) {
+      // Dot files are our own temporaries (tempPathBeside) and never objects.
+      if (d.name.startsWith('.')) continue;
+      const p = join(dir, d.name);
+      if (d.isDirectory()) yield* this.#walk(p);
+      else if (d.isFile()) {
+        const s = await stat(p).catch(() => undefined);
+        if (s) yield { key: relative(this.dir, p).split('\\').join('/'), size: s.size, lastModified: s.mtime };
+      }
+    }
+  }
+
+  async readJson(key: string): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(this.#path(key), 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async open(key: string, range?: ByteRange): Promise<Readable> {
+    const p = this.#path(key);
+    await stat(p);
+    return createReadStream(p, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async presign(): Promise<string | undefined> {
+    return undefined;
   }
 }

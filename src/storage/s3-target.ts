@@ -4,14 +4,16 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import nunjucks from 'nunjucks';
 import type { S3StorageConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
-import type { StorageTarget, StoredObject } from './target';
+import { audioContentType } from '../recordings/media';
+import { contentDisposition } from '../util/content-disposition';
+import type { ByteRange, ListedObject, RecordingStore, StoredObject } from './target';
 
-const CONTENT_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', ogg: 'audio/ogg', opus: 'audio/ogg', flac: 'audio/flac' };
 const env = new nunjucks.Environment(null, { autoescape: false });
 const PART_SIZE = 8 * 1024 * 1024;
 
@@ -20,7 +22,7 @@ function headerValue(v: unknown): string {
   return encodeURIComponent(String(v ?? '')).slice(0, 512);
 }
 
-export class S3Target implements StorageTarget {
+export class S3Target implements RecordingStore {
   readonly #client: Client;
   #bucketChecked = false;
 
@@ -78,12 +80,11 @@ export class S3Target implements StorageTarget {
     return new Error(`${this.describe()}: ${msg}`);
   }
 
-  async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined): Promise<void> {
+  async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string): Promise<void> {
     await this.#ensureBucket();
     const size = (await stat(localPath)).size;
-    const ext = key.split('.').pop() ?? '';
     const headers: Record<string, string> = {
-      'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      'Content-Type': audioContentType(key),
       'X-Amz-Meta-Call-Uuid': headerValue(meta.callUuid),
       'X-Amz-Meta-Srcnum': headerValue(meta.srcnum),
       'X-Amz-Meta-Dstnum': headerValue(meta.dstnum),
@@ -96,7 +97,7 @@ export class S3Target implements StorageTarget {
     if (meta.device) headers['X-Amz-Meta-Device'] = headerValue(meta.device);
     try {
       await this.#client.putObject(this.cfg.bucket, key, createReadStream(localPath), size, headers);
-      const json = Buffer.from(JSON.stringify({ ...meta, result }, null, 1));
+      const json = Buffer.from(JSON.stringify({ ...meta, result, md5 }, null, 1));
       await this.#client.putObject(this.cfg.bucket, `${key}.json`, json, json.length, { 'Content-Type': 'application/json' });
     } catch (err) {
       throw this.#explain(err);
@@ -115,5 +116,43 @@ export class S3Target implements StorageTarget {
       if (code === 'NotFound' || code === 'NoSuchKey') return null;
       throw this.#explain(err);
     }
+  }
+
+  async *list(): AsyncIterable<ListedObject> {
+    await this.#ensureBucket();
+    const stream = this.#client.listObjectsV2(this.cfg.bucket, '', true);
+    try {
+      for await (const o of stream as AsyncIterable<{ name?: string; size?: number; etag?: string; lastModified?: Date }>) {
+        if (o.name) yield { key: o.name, size: o.size ?? 0, etag: o.etag, lastModified: o.lastModified };
+      }
+    } catch (err) {
+      throw this.#explain(err);
+    }
+  }
+
+  async readJson(key: string): Promise<unknown> {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of await this.#client.getObject(this.cfg.bucket, key)) chunks.push(c as Buffer);
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async open(key: string, range?: ByteRange): Promise<Readable> {
+    await this.#ensureBucket();
+    try {
+      return range ? await this.#client.getPartialObject(this.cfg.bucket, key, range.start, range.end - range.start + 1) : await this.#client.getObject(this.cfg.bucket, key);
+    } catch (err) {
+      throw this.#explain(err);
+    }
+  }
+
+  async presign(key: string, seconds: number, downloadName: string): Promise<string> {
+    await this.#ensureBucket();
+    return this.#client.presignedGetObject(this.cfg.bucket, key, seconds, {
+      'response-content-disposition': contentDisposition('attachment', downloadName),
+    });
   }
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PHONE, startStack } from '../helpers/stack';
+import { ADMIN_TOKEN, bearer, PHONE, startStack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 
 t.test('/metrics and /healthz on the loopback listener', async (t) => {
@@ -15,7 +15,8 @@ t.test('/metrics and /healthz on the loopback listener', async (t) => {
   await waitFor(() => s.app.spool.status().stored === 1, 'stored');
 
   await waitFor(() => s.app.daemon.registry.callCount === 0, 'hangups processed');
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  t.equal((await fetch(`${base}/metrics`)).status, 401, 'metrics need a credential');
+  const metrics = await (await fetch(`${base}/metrics`, bearer(ADMIN_TOKEN))).text();
   t.match(metrics, /^# TYPE fsrecd_esl_events_total counter$/m);
   t.match(metrics, /^fsrecd_recordings_started_total\{kind="rule"\} 1$/m);
   t.match(metrics, /^fsrecd_uploads_total\{result="ok"\} 1$/m);
@@ -34,5 +35,6 @@ t.test('/metrics and /healthz on the loopback listener', async (t) => {
   const down = await fetch(`${base}/healthz`);
   t.equal(down.status, 503);
   t.match(await down.json(), { ok: false, reasons: ['FreeSWITCH event socket not connected'] });
-  t.equal((await fetch(`${base}/nope`)).status, 404);
+  t.equal((await fetch(`${base}/nope`)).status, 401, 'unknown paths are refused before they are looked up');
+  t.equal((await fetch(`${base}/nope`, bearer(ADMIN_TOKEN))).status, 404);
 });

@@ -1,0 +1,68 @@
+/** A stored recording as the index, the CLI and the HTTP API show it. */
+import type { Direction, Network } from '../config/types';
+
+/** Why it was recorded: a rule (account, user, device, queue, *26 toggle), *3 on demand, or found in spool_dir. */
+export type Trigger = 'rule' | 'on-demand' | 'adopted';
+
+export type RecordingState = 'recording' | 'finished' | 'uploading' | 'stored' | 'failed' | 'discarded' | 'lost';
+
+export interface RecordingEntry {
+  id: string;
+  callUuid: string;
+  legUuid: string;
+  /** ISO 8601 UTC. */
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  state: RecordingState;
+  direction: Direction;
+  network: Network;
+  srcnum: string;
+  dstnum: string;
+  callerName: string;
+  user?: string;
+  device?: string;
+  domain: string;
+  tenant: string;
+  node: string;
+  reasons: string[];
+  trigger: Trigger;
+  format: string;
+  /** Object key in the storage target. */
+  key: string;
+  size?: number;
+  md5?: string;
+  /** The spool file while it is not yet stored (or kept by keep_local_days). */
+  localPath?: string;
+  completionCause?: string;
+  lastError?: string;
+  /** Where the index learnt of it: this node's journal, or the storage target (reindex). */
+  source: 'journal' | 'storage';
+}
+
+export interface RecordingQuery {
+  /** Inclusive lower and exclusive upper bound on startedAt, epoch ms. */
+  fromMs?: number;
+  toMs?: number;
+  direction?: Direction;
+  network?: Network;
+  /** Substring of srcnum, dstnum, caller name, user, device or key (case-insensitive). */
+  text?: string;
+  user?: string;
+  device?: string;
+  tenant?: string;
+  /** Substring of any reason, e.g. "account", "*26", "user 1000". */
+  reason?: string;
+  trigger?: Trigger;
+  state?: RecordingState;
+  /** Page size, 1–1000. */
+  limit: number;
+  /** Opaque cursor from the previous page's `next`. */
+  before?: string;
+}
+
+export interface RecordingPage {
+  recordings: RecordingEntry[];
+  /** Cursor for the next (older) page, or null at the end. */
+  next: string | null;
+}
