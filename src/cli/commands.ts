@@ -11,6 +11,11 @@ import { renderForCli } from '../naming/namer';
 import { buildNamingVars } from '../naming/variables';
 import { silentLogger } from '../log';
 import { Spool } from '../spool/spool';
+import { indexPath } from '../app';
+import { entryFromJournal } from '../recordings/entry-from';
+import { RecordingIndex } from '../recordings/index-db';
+import { hashPassword, newToken } from '../http/credentials';
+import { registerRecordingsCommands } from './recordings';
 import { createStorageTarget } from '../storage/create-target';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'];
@@ -20,7 +25,17 @@ async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig
   const loaded = await loadConfig(path);
   if (!loaded.ok) throw new Error('invalid configuration; run fsrecd check-config');
   const cfg = loaded.config;
-  const spool = await Spool.open({ stateDir: cfg.stateDir, spoolDir: cfg.spoolDir, upload: cfg.upload, target: createStorageTarget(cfg.storage, log), log, metrics: new Metrics() });
+  // sync stores recordings: the index must hear of it like it does from the daemon.
+  const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  const spool = await Spool.open({
+    stateDir: cfg.stateDir,
+    spoolDir: cfg.spoolDir,
+    upload: cfg.upload,
+    target: createStorageTarget(cfg.storage, log),
+    log,
+    metrics: new Metrics(),
+    onJournal: (e) => index.upsert(entryFromJournal(e)),
+  });
   return { cfg, spool };
 }
 
@@ -45,6 +60,25 @@ function say(line: string): void {
 }
 
 export function registerCommands(program: Command): void {
+  registerRecordingsCommands(program);
+
+  program
+    .command('token')
+    .description('print a new random API token (add it to http.tokens_file, optionally followed by a tenant)')
+    .action(() => say(newToken()));
+
+  program
+    .command('passwd <name>')
+    .description('print a users_file line for NAME with an scrypt hash of the password read from standard input')
+    .option('--tenant <tenant>', 'limit the user to one tenant')
+    .action(async (name: string, opts: { tenant?: string }) => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      if (password.length < 8) throw new Error('a password is at least 8 characters (give it on standard input)');
+      say(`${name}:${hashPassword(password)}${opts.tenant ? `:${opts.tenant}` : ''}`);
+    });
+
   program
     .command('run', { isDefault: true })
     .description('run the daemon (what systemd starts)')

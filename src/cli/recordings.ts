@@ -1,0 +1,257 @@
+/**
+ * fsrecd recordings list|show|get|url|reindex: the stored recordings from a shell, reading the same
+ * index the daemon writes (state_dir/recordings.sqlite) and the storage target the configuration names.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { indexPath } from '../app';
+import { loadConfig } from '../config/load';
+import type { FsrecdConfig } from '../config/types';
+import { createLogger } from '../log';
+import { entryFromJournal } from '../recordings/entry-from';
+import { RecordingIndex } from '../recordings/index-db';
+import { downloadName, mediaOf } from '../recordings/media';
+import { isRecordingId, parseQuery } from '../recordings/query';
+import { reindexFromStorage } from '../recordings/reindex';
+import type { RecordingEntry } from '../recordings/types';
+import { Journal } from '../spool/journal';
+import { createStorageTarget } from '../storage/create-target';
+import type { RecordingStore } from '../storage/target';
+import { duration, humanBytes, printable, table } from './table';
+
+interface ListOpts {
+  from?: string;
+  to?: string;
+  direction?: string;
+  network?: string;
+  search?: string;
+  user?: string;
+  device?: string;
+  tenant?: string;
+  reason?: string;
+  trigger?: string;
+  onDemand?: boolean;
+  forced?: boolean;
+  state?: string;
+  limit: string;
+  before?: string;
+  json?: boolean;
+}
+
+async function open(cmd: Command): Promise<{ cfg: FsrecdConfig; store: RecordingStore; path: string }> {
+  const file = (cmd.optsWithGlobals() as { config: string }).config;
+  const loaded = await loadConfig(file);
+  if (!loaded.ok) throw new Error(`invalid configuration ${file}; run fsrecd check-config`);
+  const cfg = loaded.config;
+  return { cfg, store: createStorageTarget(cfg.storage, createLogger('error')), path: indexPath(cfg.stateDir) };
+}
+
+function openIndex(path: string): RecordingIndex {
+  if (!existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
+  return RecordingIndex.open(path, { readonly: true });
+}
+
+function findOrFail(index: RecordingIndex, id: string): RecordingEntry {
+  if (!isRecordingId(id)) throw new Error(`not a recording id: ${JSON.stringify(id)}`);
+  const e = index.get(id);
+  if (!e) throw new Error(`no recording ${id} (fsrecd recordings list shows the ids)`);
+  return e;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function details(e: RecordingEntry): [string, string][] {
+  const rows: [string, string | undefined][] = [
+    ['id', e.id],
+    ['state', e.state + (e.lastError ? ` (${e.lastError})` : '')],
+    ['started', e.startedAt],
+    ['ended', e.endedAt],
+    ['duration', e.durationMs !== undefined ? `${duration(e.durationMs)} (${e.durationMs} ms)` : undefined],
+    ['from', [e.srcnum, e.callerName && `"${e.callerName}"`].filter(Boolean).join(' ')],
+    ['to', e.dstnum],
+    ['direction', e.direction],
+    ['network', e.network],
+    ['user', e.user],
+    ['device', e.device],
+    ['tenant', e.tenant],
+    ['domain', e.domain],
+    ['recorded by', e.trigger],
+    ['reasons', e.reasons.join('; ')],
+    ['size', e.size !== undefined ? `${humanBytes(e.size)} (${e.size} bytes)` : undefined],
+    ['format', e.format],
+    ['storage key', e.key],
+    ['md5', e.md5],
+    ['local file', e.localPath],
+    ['call uuid', e.callUuid],
+    ['leg uuid', e.legUuid],
+    ['node', e.node],
+    ['ended because', e.completionCause],
+    ['known from', e.source],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
+}
+
+export function registerRecordingsCommands(program: Command): void {
+  const rec = program.command('recordings').description('find, inspect, download stored recordings; rebuild the index from storage');
+
+  rec
+    .command('list')
+    .description('recordings, newest first (filters combine)')
+    .option('--from <when>', 'started at or after: 2026-11-24, 2026-11-24T08:30, or an age like 12h, 7d')
+    .option('--to <when>', 'started before (same forms as --from)')
+    .option('--direction <dir>', 'inbound or outbound')
+    .option('--network <net>', 'internal or external')
+    .option('-s, --search <text>', 'substring of a number, caller name, user, device or file name')
+    .option('--user <id>', 'the recorded user')
+    .option('--device <id>', 'the recorded device')
+    .option('--tenant <tenant>', 'tenant_uuid')
+    .option('--reason <text>', 'substring of a reason: account, "*26", "user 1000", …')
+    .option('--trigger <kind>', 'rule, on-demand or adopted')
+    .option('--on-demand', 'only *3 on-demand recordings (--trigger on-demand)')
+    .option('--forced', 'only recordings a rule forced (--trigger rule)')
+    .option('--state <state>', 'stored, finished (waiting for storage), recording, discarded, failed, lost')
+    .option('--limit <n>', 'at most this many (1-1000)', '50')
+    .option('--before <cursor>', 'the next page: the cursor the previous page printed')
+    .option('--json', 'JSON for scripts: {"recordings": [...], "next": cursor|null}')
+    .action(async (opts: ListOpts, cmd: Command) => {
+      const { path } = await open(cmd);
+      if (opts.onDemand && opts.forced) throw new Error('--on-demand and --forced exclude each other');
+      const trigger = opts.onDemand ? 'on-demand' : opts.forced ? 'rule' : opts.trigger;
+      const params: [string, string][] = [];
+      const add = (k: string, v: string | undefined): void => {
+        if (v !== undefined) params.push([k, v]);
+      };
+      add('from', opts.from);
+      add('to', opts.to);
+      add('direction', opts.direction);
+      add('network', opts.network);
+      add('q', opts.search);
+      add('user', opts.user);
+      add('device', opts.device);
+      add('tenant', opts.tenant);
+      add('reason', opts.reason);
+      add('trigger', trigger);
+      add('state', opts.state);
+      add('limit', opts.limit);
+      add('before', opts.before);
+      const q = parseQuery(params, Date.now());
+      const index = openIndex(path);
+      const page = index.query(q);
+      index.close();
+      if (opts.json) {
+        say(JSON.stringify(page));
+        return;
+      }
+      if (page.recordings.length === 0) {
+        say('no recordings match');
+        return;
+      }
+      say(
+        table(
+          ['STARTED (UTC)', 'DIR', 'NET', 'FROM', 'TO', 'USER', 'DUR', 'SIZE', 'STATE', 'ID'],
+          page.recordings.map((e) => [e.startedAt.replace('T', ' ').slice(0, 19), e.direction === 'inbound' ? 'in' : 'out', e.network === 'internal' ? 'int' : 'ext', e.srcnum, e.dstnum, e.user ?? '', duration(e.durationMs), humanBytes(e.size), e.trigger === 'on-demand' ? `${e.state}*3` : e.state, e.id]),
+          [19, 3, 3, 20, 20, 16, 6, 9, 12, 60],
+        ),
+      );
+      if (page.next) say(`more: fsrecd recordings list … --before ${page.next}`);
+    });
+
+  rec
+    .command('show <id>')
+    .description('every detail of one recording: parties, direction, network, reasons, duration, size, storage key, checksum')
+    .option('--json', 'as JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { path } = await open(cmd);
+      const index = openIndex(path);
+      const e = findOrFail(index, id);
+      index.close();
+      if (opts.json) return say(JSON.stringify(e, null, 2));
+      const rows = details(e);
+      const w = Math.max(...rows.map((r) => r[0].length));
+      for (const [k, v] of rows) say(`${k.padEnd(w)}  ${printable(v)}`);
+    });
+
+  rec
+    .command('get <id>')
+    .description('download a recording and verify its size and MD5 checksum')
+    .option('-o, --output <file>', 'where to write it ("-" for standard output; default: its file name, here)')
+    .option('-f, --force', 'replace an existing file')
+    .action(async (id: string, opts: { output?: string; force?: boolean }, cmd: Command) => {
+      const { path, store } = await open(cmd);
+      const index = openIndex(path);
+      const e = findOrFail(index, id);
+      index.close();
+      const media = await mediaOf(e, store);
+      const hash = createHash('md5');
+      let bytes = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      });
+      const toStdout = opts.output === '-';
+      const dest = toStdout ? '' : resolve(opts.output ?? downloadName(e));
+      if (!toStdout && existsSync(dest) && !opts.force) throw new Error(`${dest} exists (use --force to replace it)`);
+      const tmp = `${dirname(dest)}/.${downloadName(e)}.${process.pid}.part`;
+      await pipeline(await media.open(), count, toStdout ? process.stdout : createWriteStream(tmp, { mode: 0o640 }));
+      const md5 = hash.digest('hex');
+      const problems: string[] = [];
+      if (bytes !== media.size) problems.push(`got ${bytes} bytes, storage says ${media.size}`);
+      if (e.md5 && md5 !== e.md5) problems.push(`MD5 ${md5}, recorded ${e.md5}`);
+      if (problems.length) {
+        if (!toStdout) await rm(tmp, { force: true });
+        throw new Error(`download of ${id} failed verification: ${problems.join('; ')}`);
+      }
+      if (!toStdout) await rename(tmp, dest);
+      process.stderr.write(`${toStdout ? 'wrote' : dest}: ${bytes} bytes, md5 ${md5} ${e.md5 ? 'verified' : '(no recorded checksum to compare: size verified)'}\n`);
+    });
+
+  rec
+    .command('url <id>')
+    .description('a time-limited presigned download URL (S3-compatible storage only)')
+    .option('--expires <seconds>', 'validity in seconds (default: http.url_expiry_seconds)')
+    .action(async (id: string, opts: { expires?: string }, cmd: Command) => {
+      const { path, store, cfg } = await open(cmd);
+      const index = openIndex(path);
+      const e = findOrFail(index, id);
+      index.close();
+      if (e.state !== 'stored') throw new Error(`recording ${id} is ${e.state}, not in storage yet`);
+      const seconds = opts.expires === undefined ? cfg.http.urlExpirySeconds : Number(opts.expires);
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604_800) throw new Error('--expires: whole seconds from 1 to 604800 (7 days, the S3 maximum)');
+      const url = await store.presign(e.key, seconds, downloadName(e));
+      if (!url) throw new Error(`${store.describe()} has no presigned URLs: use fsrecd recordings get, or the HTTP API (/api/recordings/${id}/download)`);
+      say(url);
+    });
+
+  rec
+    .command('reindex')
+    .description('rebuild the index from the storage target (every object and its metadata object), then this node\'s journal')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { path, store, cfg } = await open(cmd);
+      const index = RecordingIndex.open(path);
+      const tty = process.stderr.isTTY;
+      const started = Date.now();
+      const report = await reindexFromStorage(index, store, (r) => {
+        if (tty) process.stderr.write(`\r${r.recordings} recording(s) from ${r.objects} object(s)…`);
+      });
+      if (tty) process.stderr.write('\n');
+      // What this node has not stored yet exists only in its journal.
+      const journal = new Journal(`${cfg.stateDir}/journal`);
+      await journal.load(() => undefined);
+      const fromJournal = index.upsertMany([...journal.entries.values()].filter((j) => j.state !== 'stored').map(entryFromJournal));
+      const counts = index.counts();
+      index.close();
+      say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without a metadata object), ${report.removed} gone from storage removed`);
+      say(`journal: ${fromJournal} recording(s) not stored yet`);
+      say(`index ${path}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+}
