@@ -3,16 +3,8 @@ import t from 'tap';
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACME_TOKEN, ADMIN_TOKEN, bearer, OTHER_TOKEN, PHONE, startStack, USER, type Stack } from '../helpers/stack';
-import { waitFor } from '../helpers/wait-for';
-
-const RULES = `
-accounts:
-  acme.example:
-    record_account: {inbound: on, outbound: on}
-  other.example:
-    record_account: {inbound: on, outbound: on}
-`;
+import { callsRecorded } from '../helpers/recorded-calls';
+import { ACME_TOKEN, ADMIN_TOKEN, bearer, OTHER_TOKEN, USER } from '../helpers/stack';
 
 interface Rec {
   id: string;
@@ -32,22 +24,6 @@ interface Rec {
 interface Page {
   recordings: Rec[];
   next: string | null;
-}
-
-async function callsRecorded(t: { teardown(fn: () => unknown): void }): Promise<{ s: Stack; base: string }> {
-  const s = await startStack(t, RULES);
-  await waitFor(() => s.app.esl.connected, 'connected');
-  const calls = [
-    await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') }),
-    await s.sim.createCall({ from: { number: '+15551234567', context: 'public' }, to: '1001', transferContext: 'default', bridgeTo: PHONE('1001') }),
-    await s.sim.createCall({ from: { number: '../../etc/passwd', context: 'public' }, to: '1001', transferContext: 'default', bridgeTo: PHONE('1001') }),
-    await s.sim.createCall({ from: PHONE('2000', 'other.example'), to: '2001', bridgeTo: PHONE('2001', 'other.example') }),
-  ];
-  for (const c of calls) await c.answer();
-  await waitFor(() => calls.every((c) => s.sim.recordingsOf(c.aUuid).length === 1), 'all recording');
-  for (const c of calls) await c.hangup('a');
-  await waitFor(() => s.app.index.counts().byState.stored === calls.length, 'all stored and indexed');
-  return { s, base: `http://127.0.0.1:${s.app.httpAddress()?.port}` };
 }
 
 async function list(base: string, token: string, query = ''): Promise<Page> {
