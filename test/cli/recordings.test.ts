@@ -1,0 +1,137 @@
+/** fsrecd recordings list/show/get/url/reindex, token and passwd: the built CLI in a separate process. */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emptyCredentials, parseUsers, verifyPassword, type CredentialIssue } from '../../src/http/credentials';
+import { silentLogger } from '../../src/log';
+import { Metrics } from '../../src/metrics';
+import type { RecordingMeta } from '../../src/recorder/types';
+import { Spool } from '../../src/spool/spool';
+import { LocalTarget } from '../../src/storage/local-target';
+
+const CLI = join(__dirname, '../../dist/cli.js');
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input });
+
+const CALLERS = ['+15551234567', '1000', 'evil\n\u001b[2J\u001b[31mred'];
+
+async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: string; cfg: string; ids: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cli-rec-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const spoolDir = join(dir, 'spool');
+  mkdirSync(join(spoolDir, 'acme'), { recursive: true });
+  const cfg = join(dir, 'fsrecd.yml');
+  writeFileSync(cfg, 'spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: local, dir: stored}\n');
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
+  const ids: string[] = [];
+  for (const [i, src] of CALLERS.entries()) {
+    const path = join(spoolDir, 'acme', `rec-${i}.wav`);
+    writeFileSync(path, Buffer.alloc(2000 + i, i + 1));
+    const meta: RecordingMeta = { id: `call-${i}-1`, callUuid: `call-${i}`, legUuid: `call-${i}`, path, relativePath: `acme/rec-${i}.wav`, format: 'wav', srcnum: src, dstnum: '1001', callerName: `Caller ${i}`, direction: i === 1 ? 'outbound' : 'inbound', network: i === 1 ? 'internal' : 'external', user: i === 1 ? 'alice' : undefined, domain: 'acme.example', tenantUuid: 'acme', node: 'pbx1', reasons: [i === 1 ? 'user alice outbound×internal on' : 'account acme inbound×external on'], onDemand: i === 2, startedAt: new Date(Date.UTC(2026, 10, 20 + i, 9)).toISOString() };
+    await spool.started(meta);
+    await spool.finished(meta, { endedAt: meta.startedAt, durationMs: 61_000 + i, completionCause: 'success' });
+    ids.push(meta.id);
+  }
+  await spool.stop(0);
+  const sync = run(['sync', '--config', cfg]);
+  if (sync.status !== 0) throw new Error(sync.stderr);
+  return { dir, cfg, ids };
+}
+
+t.test('list: a table for people, JSON for scripts, filters as flags', async (t) => {
+  const { cfg } = await setup(t);
+  const table = run(['recordings', 'list', '--config', cfg]);
+  t.equal(table.status, 0, table.stderr);
+  const lines = table.stdout.trimEnd().split('\n');
+  t.match(lines[0], /^STARTED \(UTC\)\s+DIR\s+NET\s+FROM\s+TO\s+USER\s+DUR\s+SIZE\s+STATE\s+ID$/);
+  t.equal(lines.length, 4, 'a header and three rows: the newline in a caller ID did not add one');
+  t.match(lines[1], /^2026-11-22 09:00:00\s+in\s+ext\s+evil\?\?\[2J\?\[31mred\s+1001\s+1:01\s+2 KB\s+stored\*3\s+call-2-1$/);
+  t.notMatch(table.stdout, /\u001b/, 'no escape sequence reaches the terminal');
+
+  const json = run(['recordings', 'list', '--config', cfg, '--json', '--direction', 'inbound']);
+  const page = JSON.parse(json.stdout) as { recordings: { srcnum: string }[]; next: string | null };
+  t.same(page.recordings.map((r) => r.srcnum), [CALLERS[2], CALLERS[0]]);
+  t.equal(page.next, null);
+  const find = (...args: string[]) => (JSON.parse(run(['recordings', 'list', '--config', cfg, '--json', ...args]).stdout) as { recordings: { id: string }[] }).recordings.map((r) => r.id);
+  t.same(find('--search', '555123'), ['call-0-1']);
+  t.same(find('--user', 'alice'), ['call-1-1']);
+  t.same(find('--on-demand'), ['call-2-1']);
+  t.same(find('--forced'), ['call-1-1', 'call-0-1']);
+  t.same(find('--reason', 'alice'), ['call-1-1']);
+  t.same(find('--from', '2026-11-21', '--to', '2026-11-22'), ['call-1-1']);
+  t.same(find('--network', 'internal'), ['call-1-1']);
+  const paged = run(['recordings', 'list', '--config', cfg, '--limit', '2']);
+  t.match(paged.stdout, /more: fsrecd recordings list … --before \d+:\d+/);
+
+  const bad = run(['recordings', 'list', '--config', cfg, '--direction', 'up']);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /direction: expected one of inbound, outbound, got "up"/);
+});
+
+t.test('show, get with verification, url on a directory target', async (t) => {
+  const { dir, cfg } = await setup(t);
+  const show = run(['recordings', 'show', 'call-0-1', '--config', cfg]);
+  t.equal(show.status, 0, show.stderr);
+  for (const re of [/^id\s+call-0-1$/m, /^from\s+\+15551234567 "Caller 0"$/m, /^direction\s+inbound$/m, /^network\s+external$/m, /^reasons\s+account acme inbound×external on$/m, /^duration\s+1:01 \(61000 ms\)$/m, /^size\s+2 KB \(2000 bytes\)$/m, /^storage key\s+acme\/rec-0\.wav$/m, /^md5\s+[0-9a-f]{32}$/m]) t.match(show.stdout, re);
+
+  const out = join(dir, 'out.wav');
+  const get = run(['recordings', 'get', 'call-0-1', '-o', out, '--config', cfg]);
+  t.equal(get.status, 0, get.stderr);
+  t.match(get.stderr, /2000 bytes, md5 [0-9a-f]{32} verified/);
+  t.ok(readFileSync(out).equals(readFileSync(join(dir, 'stored', 'acme', 'rec-0.wav'))));
+  t.equal(run(['recordings', 'get', 'call-0-1', '-o', out, '--config', cfg]).status, 2, 'an existing file is not replaced without --force');
+
+  // Same size, different bytes: the checksum catches it and nothing is left behind.
+  const stored = join(dir, 'stored', 'acme', 'rec-1.wav');
+  const bytes = readFileSync(stored);
+  bytes[100] = (bytes[100] as number) ^ 0xff;
+  writeFileSync(stored, bytes);
+  const corrupt = run(['recordings', 'get', 'call-1-1', '-o', join(dir, 'bad.wav'), '--config', cfg]);
+  t.equal(corrupt.status, 2);
+  t.match(corrupt.stderr, /failed verification: MD5 [0-9a-f]{32}, recorded [0-9a-f]{32}/);
+  t.notOk(existsSync(join(dir, 'bad.wav')));
+
+  const url = run(['recordings', 'url', 'call-0-1', '--config', cfg]);
+  t.equal(url.status, 2);
+  t.match(url.stderr, /local directory .* has no presigned URLs: use fsrecd recordings get/);
+  for (const id of ['../../etc/passwd', 'a/b']) {
+    const r = run(['recordings', 'show', id, '--config', cfg]);
+    t.equal(r.status, 2);
+    t.match(r.stderr, /not a recording id/);
+  }
+  t.match(run(['recordings', 'show', 'nope', '--config', cfg]).stderr, /no recording nope/);
+});
+
+t.test('reindex rebuilds a lost index from storage alone', async (t) => {
+  const { dir, cfg } = await setup(t);
+  for (const f of ['recordings.sqlite', 'recordings.sqlite-wal', 'recordings.sqlite-shm']) rmSync(join(dir, 'state', f), { force: true });
+  const missing = run(['recordings', 'list', '--config', cfg]);
+  t.equal(missing.status, 2);
+  t.match(missing.stderr, /no recordings index at .*recordings\.sqlite yet/);
+  const re = run(['recordings', 'reindex', '--config', cfg]);
+  t.equal(re.status, 0, re.stderr);
+  t.match(re.stdout, /: 6 object\(s\), 3 recording\(s\) indexed \(0 without a metadata object\), 0 gone from storage removed/);
+  const page = JSON.parse(run(['recordings', 'list', '--config', cfg, '--json']).stdout) as { recordings: { id: string; source: string; md5: string; srcnum: string; durationMs: number }[] };
+  t.same(page.recordings.map((r) => r.id), ['call-2-1', 'call-1-1', 'call-0-1']);
+  t.ok(page.recordings.every((r) => r.source === 'storage' && /^[0-9a-f]{32}$/.test(r.md5)), 'checksums come back from the metadata objects');
+  t.equal(page.recordings[2]?.durationMs, 61_000);
+});
+
+t.test('token and passwd make credentials lines', async (t) => {
+  const token = run(['token']);
+  t.match(token.stdout.trim(), /^[A-Za-z0-9_-]{32}$/);
+  t.not(token.stdout, run(['token']).stdout);
+  const line = run(['passwd', 'ops', '--tenant', 'acme'], 'a long enough password\n');
+  t.equal(line.status, 0, line.stderr);
+  t.match(line.stdout.trim(), /^ops:\$scrypt\$16384\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+:acme$/);
+  const creds = emptyCredentials();
+  const issues: CredentialIssue[] = [];
+  parseUsers(line.stdout, 'users', creds, issues);
+  t.same(issues, []);
+  const user = creds.users.get('ops');
+  t.equal(user?.principal.tenant, 'acme');
+  t.ok(verifyPassword('a long enough password', user?.secret ?? ''));
+  t.notOk(verifyPassword('a wrong password', user?.secret ?? ''));
+  t.equal(run(['passwd', 'ops'], 'short\n').status, 2);
+});
