@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 NPM ?= npm
 
-.PHONY: all build test typecheck lint unit demo bench clean install install-files
+.PHONY: all build test typecheck lint unit demo bench bench-index clean install install-files
 
 all: build
 
@@ -35,6 +35,10 @@ demo: build
 
 bench: build
 	node --expose-gc --import tsx bench/run.ts
+
+# The recordings index alone (BENCH_INDEX_ROWS=1000000 by default).
+bench-index: build
+	node --import tsx bench/index-query.ts
 
 clean:
 	rm -rf dist .tap coverage

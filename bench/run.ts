@@ -5,6 +5,7 @@ import { measureAnswerToRecord } from './latency';
 import { measureParsers } from './parsers';
 import { measurePolicyNaming } from './policy-naming';
 import { measureUploads } from './upload';
+import { measureIndexQueries, printIndexBench } from './index-query';
 
 async function main(): Promise<void> {
   console.log('fsrecd benchmark (one Node.js process; the replayed stream is recorded from the simulator, whose events are as large as the captured FreeSWITCH 1.10.9 ones)\n');
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
 
   console.log('\n6. Policy + naming per call (µs, median of 3 runs of 50,000 calls):');
   for (const r of measurePolicyNaming()) console.log(`   ${String(r.users).padStart(6)} users and devices: ${r.microsPerCall} µs`);
+
+  const rows = Number(process.env.BENCH_INDEX_ROWS ?? 1_000_000);
+  console.log(`\n7. Recordings index with ${rows.toLocaleString('en')} recordings (SQLite file reopened read-only, as the CLI does; 30 runs per query):`);
+  printIndexBench(measureIndexQueries(rows));
 
 }
 

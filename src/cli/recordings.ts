@@ -108,7 +108,7 @@ export function registerRecordingsCommands(program: Command): void {
     .option('--to <when>', 'started before (same forms as --from)')
     .option('--direction <dir>', 'inbound or outbound')
     .option('--network <net>', 'internal or external')
-    .option('-s, --search <text>', 'substring of a number, caller name, user, device or file name')
+    .option('-s, --search <text>', 'substring of a number, caller name, user or device')
     .option('--user <id>', 'the recorded user')
     .option('--device <id>', 'the recorded device')
     .option('--tenant <tenant>', 'tenant_uuid')

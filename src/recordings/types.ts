@@ -46,7 +46,7 @@ export interface RecordingQuery {
   toMs?: number;
   direction?: Direction;
   network?: Network;
-  /** Substring of srcnum, dstnum, caller name, user, device or key (case-insensitive). */
+  /** Substring of srcnum, dstnum, caller name, user or device (case-insensitive). */
   text?: string;
   user?: string;
   device?: string;
