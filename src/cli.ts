@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** fsrecd's command line: run, check-config, render, demo, status, sync. */
+/** fsrecd's command line: run, check-config, render, demo, status, sync, recordings, token, passwd. */
 import { Command, Option } from 'commander';
 import { registerCommands } from './cli/commands';
 

@@ -11,6 +11,7 @@ import { loadConfigFromString } from '../config/load';
 import { createLogger, silentLogger, type LogLevel } from '../log';
 import type { Decision } from '../policy/types';
 import { FreeswitchSimulator } from '../sim/simulator';
+import { humanBytes, table } from '../cli/table';
 import { listFilesSync } from '../util/list-files';
 import { demoYaml } from './demo-config';
 import { DEMO_STEPS } from './scenario';
@@ -80,6 +81,24 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     // The local copy goes right after the journal says stored: give the last unlink its moment.
     await until('the spool to empty', () => listFilesSync(loaded.config.spoolDir).length === 0, 3000).catch(() => undefined);
     const s = app.spool.status();
+    // What `fsrecd recordings list` and the web page show: the index the journal feeds.
+    await until('the recordings index', () => (app.index.counts().byState.stored ?? 0) >= s.stored, 3000).catch(() => undefined);
+    const indexed = app.index.query({ limit: 50, state: 'stored' }).recordings;
+    out(`\nThe recordings index (fsrecd recordings list; the web page and /api/recordings show the same):`);
+    out(
+      table(
+        ['STARTED (UTC)', 'DIR', 'NET', 'FROM', 'TO', 'USER', 'RECORDED BY', 'SIZE'],
+        indexed.map((e) => [e.startedAt.replace('T', ' ').slice(0, 19), e.direction === 'inbound' ? 'in' : 'out', e.network === 'internal' ? 'int' : 'ext', e.srcnum, e.dstnum, e.user ?? '', e.reasons.join('; '), humanBytes(e.size)]),
+        [19, 3, 3, 20, 12, 10, 60, 9],
+      )
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
+    if (indexed.length !== s.stored) {
+      out(`   index lists ${indexed.length} stored recording(s) — EXPECTED ${s.stored}`);
+      failures++;
+    }
     const leftInSpool = listFilesSync(loaded.config.spoolDir).length;
     out(`\n${s.stored} stored, ${s.lost} lost, ${s.backlogFiles} waiting, ${leftInSpool} file(s) left in the spool; ESL events seen: ${app.daemon.eventsSeen}`);
     if (s.lost > 0 || s.backlogFiles > 0 || leftInSpool > 0) failures++;

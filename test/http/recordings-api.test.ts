@@ -79,7 +79,7 @@ t.test('list, filters, search and pages', async (t) => {
   t.same((await list(base, ADMIN_TOKEN, '?q=5551234')).recordings.map((r) => r.srcnum), ['+15551234567'], 'search by number substring');
   t.same((await list(base, ADMIN_TOKEN, '?q=etc/passwd')).recordings.map((r) => r.srcnum), ['../../etc/passwd'], 'search takes any text');
   t.same((await list(base, ADMIN_TOKEN, '?q=100%25')).recordings, [], 'LIKE wildcards are literal');
-  t.equal((await list(base, ADMIN_TOKEN, '?q=10')).recordings.length, 4, 'two characters: every call to 1001 or 2001');
+  t.equal((await list(base, ADMIN_TOKEN, '?q=00')).recordings.length, 4, 'two characters (no trigram): every call to 1001 or 2001');
   t.same((await list(base, ADMIN_TOKEN, '?tenant=other.example')).recordings.map((r) => r.dstnum), ['2001']);
   t.same((await list(base, ADMIN_TOKEN, '?reason=other.example')).recordings.map((r) => r.dstnum), ['2001'], 'by reason');
   t.equal((await list(base, ADMIN_TOKEN, '?from=1d')).recordings.length, 4, 'from an age');
