@@ -57,6 +57,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const toggles = await ToggleStore.open(cfg.stateDir, log);
   const target = createStorageTarget(cfg.storage, log);
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.path });
   const spool = await Spool.open({
     stateDir: cfg.stateDir,
     spoolDir: cfg.spoolDir,

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RecordingEntry, RecordingPage, RecordingQuery } from './types';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS recordings (
@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS recordings (
 );
 CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings(started_ms, direction, network, trigger, state, tenant);
 CREATE INDEX IF NOT EXISTS recordings_by_tenant ON recordings(tenant, started_ms, direction, network, trigger, state);
+CREATE INDEX IF NOT EXISTS recordings_by_state ON recordings(state, started_ms, direction, network, trigger, tenant);
 CREATE INDEX IF NOT EXISTS recordings_by_user ON recordings(user, started_ms);
 CREATE INDEX IF NOT EXISTS recordings_by_device ON recordings(device, started_ms);
 CREATE VIRTUAL TABLE IF NOT EXISTS recordings_text USING fts5(search, content='recordings', content_rowid='seq', tokenize='trigram', detail='none');
@@ -80,6 +81,8 @@ export class RecordingIndex {
   readonly #upsert: Database.Statement;
   readonly #get: Database.Statement;
   #gen = 0;
+  /** The file held an index of another schema version and was emptied: only a reindex brings back other nodes' recordings. */
+  rebuilt = false;
 
   private constructor(
     db: Database.Database,
@@ -100,6 +103,7 @@ export class RecordingIndex {
   static open(path: string, opts: { readonly?: boolean } = {}): RecordingIndex {
     if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     const db = new Database(path, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+    let rebuilt = false;
     // Another process (the daemon, or the CLI) may be writing: wait for it rather than fail.
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
@@ -109,11 +113,14 @@ export class RecordingIndex {
       if (version !== 0 && version !== SCHEMA_VERSION) {
         // Derived data: an index from another version is rebuilt rather than migrated.
         db.exec('DROP TABLE IF EXISTS recordings; DROP TABLE IF EXISTS recordings_text; DROP TABLE IF EXISTS index_meta;');
+        rebuilt = true;
       }
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }
-    return new RecordingIndex(db, path);
+    const index = new RecordingIndex(db, path);
+    index.rebuilt = rebuilt;
+    return index;
   }
 
   close(): void {
@@ -219,7 +226,8 @@ export class RecordingIndex {
     }
     if (q.before !== undefined) {
       const [ms, seq] = q.before.split(':').map(Number) as [number, number];
-      where.push('(started_ms < ? OR (started_ms = ? AND seq < ?))');
+      // Written so the bound on started_ms alone can seek the time index (an OR across columns cannot).
+      where.push('started_ms <= ? AND (started_ms < ? OR seq < ?)');
       args.push(ms, ms, seq);
     }
     const sql = `SELECT seq, started_ms, doc FROM recordings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_ms DESC, seq DESC LIMIT ?`;
