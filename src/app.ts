@@ -75,8 +75,11 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     },
   });
   // The journal may have moved on while the daemon was down (or the index file was removed).
-  index.upsertMany([...spool.journal.entries.values()].map(entryFromJournal));
-  index.optimize();
+  const stale = index.staleOf([...spool.journal.entries.values()].map(entryFromJournal));
+  if (stale.length) {
+    index.upsertMany(stale);
+    index.optimize();
+  }
   let namePath: NamePath = recordingNamer(cfg);
   const esl = createEslClient(
     {

@@ -40,6 +40,7 @@ export function entryFromJournal(e: JournalEntry): RecordingEntry {
     localPath: e.state === 'stored' ? undefined : m.path,
     completionCause: e.result?.completionCause,
     lastError: e.lastError,
+    journalUpdatedAt: e.updatedAt,
     source: 'journal',
   };
 }

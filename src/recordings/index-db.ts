@@ -161,6 +161,20 @@ export class RecordingIndex {
     return n;
   }
 
+  /**
+   * The journal's entries that the index does not have in their latest state (the start-up sync: with
+   * a million entries, re-writing them all would hold the daemon up for minutes).
+   */
+  staleOf(entries: Iterable<RecordingEntry>): RecordingEntry[] {
+    const known = this.#db.prepare("SELECT json_extract(doc, '$.journalUpdatedAt') AS at FROM recordings WHERE id = ?");
+    const out: RecordingEntry[] = [];
+    for (const e of entries) {
+      const row = known.get(e.id) as { at: string | null } | undefined;
+      if (!row || row.at !== (e.journalUpdatedAt ?? null)) out.push(e);
+    }
+    return out;
+  }
+
   get(id: string): RecordingEntry | undefined {
     const row = this.#get.get(id) as Row | undefined;
     return row ? (JSON.parse(row.doc) as RecordingEntry) : undefined;

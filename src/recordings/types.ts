@@ -36,6 +36,8 @@ export interface RecordingEntry {
   localPath?: string;
   completionCause?: string;
   lastError?: string;
+  /** The journal entry's last change (journal entries only): lets a start-up skip what the index has. */
+  journalUpdatedAt?: string;
   /** Where the index learnt of it: this node's journal, or the storage target (reindex). */
   source: 'journal' | 'storage';
 }

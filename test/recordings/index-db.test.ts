@@ -93,3 +93,11 @@ t.test('upserts: the journal replaces, storage keeps what it cannot tell; genera
   t.same(index.query({ limit: 10 }).recordings.map((r) => r.id).sort(), ['rec-1', 'rec-3'], 'a recording not yet stored stays');
   t.same(index.counts(), { total: 2, byState: { finished: 1, stored: 1 } });
 });
+
+t.test('start-up sync: only journal entries the index lacks or has in an older state', async (t) => {
+  const index = RecordingIndex.open(':memory:');
+  t.teardown(() => index.close());
+  index.upsertMany([entry(1, { journalUpdatedAt: '2026-11-24T10:00:00.000Z' }), entry(2, { journalUpdatedAt: '2026-11-24T10:00:00.000Z' })]);
+  const journal = [entry(1, { journalUpdatedAt: '2026-11-24T10:00:00.000Z' }), entry(2, { journalUpdatedAt: '2026-11-24T10:05:00.000Z' }), entry(3, { journalUpdatedAt: '2026-11-24T10:00:00.000Z' })];
+  t.same(index.staleOf(journal).map((e) => e.id), ['rec-2', 'rec-3']);
+});
