@@ -16,15 +16,15 @@ import { entryFromJournal } from '../recordings/entry-from';
 import { RecordingIndex } from '../recordings/index-db';
 import { hashPassword, newToken } from '../http/credentials';
 import { registerRecordingsCommands } from './recordings';
+import { say } from './table';
+import { requireConfig } from './require-config';
 import { createStorageTarget } from '../storage/create-target';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 
 /** The journal and storage target a configuration names, for the commands that work on them offline. */
 async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig; spool: Spool }> {
-  const loaded = await loadConfig(path);
-  if (!loaded.ok) throw new Error('invalid configuration; run fsrecd check-config');
-  const cfg = loaded.config;
+  const cfg = await requireConfig(path);
   // sync stores recordings: the index must hear of it like it does from the daemon.
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
   const spool = await Spool.open({
@@ -53,10 +53,6 @@ async function daemonHealth(listen: string | undefined): Promise<string> {
 
 function configPath(cmd: Command): string {
   return (cmd.optsWithGlobals() as { config: string }).config;
-}
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
 }
 
 export function registerCommands(program: Command): void {

@@ -10,7 +10,6 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { indexPath } from '../app';
-import { loadConfig } from '../config/load';
 import type { FsrecdConfig } from '../config/types';
 import { createLogger } from '../log';
 import { entryFromJournal } from '../recordings/entry-from';
@@ -22,7 +21,8 @@ import type { RecordingEntry } from '../recordings/types';
 import { Journal } from '../spool/journal';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
-import { duration, humanBytes, printable, table } from './table';
+import { requireConfig } from './require-config';
+import { duration, humanBytes, printable, say, table } from './table';
 
 interface ListOpts {
   from?: string;
@@ -44,10 +44,7 @@ interface ListOpts {
 }
 
 async function open(cmd: Command): Promise<{ cfg: FsrecdConfig; store: RecordingStore; path: string }> {
-  const file = (cmd.optsWithGlobals() as { config: string }).config;
-  const loaded = await loadConfig(file);
-  if (!loaded.ok) throw new Error(`invalid configuration ${file}; run fsrecd check-config`);
-  const cfg = loaded.config;
+  const cfg = await requireConfig((cmd.optsWithGlobals() as { config: string }).config);
   return { cfg, store: createStorageTarget(cfg.storage, createLogger('error')), path: indexPath(cfg.stateDir) };
 }
 
@@ -61,10 +58,6 @@ function findOrFail(index: RecordingIndex, id: string): RecordingEntry {
   const e = index.get(id);
   if (!e) throw new Error(`no recording ${id} (fsrecd recordings list shows the ids)`);
   return e;
-}
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
 }
 
 function details(e: RecordingEntry): [string, string][] {

@@ -1,4 +1,8 @@
-/** Plain-text output for a terminal: aligned columns, and nothing from a caller ID that moves the cursor. */
+/** Plain-text output for a terminal: lines, aligned columns, and nothing from a caller ID that moves the cursor. */
+
+export function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
 
 /** Control characters (newlines, ESC sequences) from caller IDs would rewrite the operator's terminal. */
 export function printable(s: string): string {

@@ -2,14 +2,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { audioContentType } from '../storage/content-type';
 import type { ByteRange, StorageReader } from '../storage/target';
 import type { RecordingEntry } from './types';
-
-const CONTENT_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', ogg: 'audio/ogg', opus: 'audio/ogg', flac: 'audio/flac' };
-
-export function audioContentType(formatOrKey: string): string {
-  return CONTENT_TYPES[(formatOrKey.split('.').pop() ?? '').toLowerCase()] ?? 'application/octet-stream';
-}
 
 /** The name a download is saved under: the object key's last part (already a sanitised template result). */
 export function downloadName(e: RecordingEntry): string {

@@ -4,7 +4,7 @@
  * was in flight and adopts files in spool_dir that nobody journaled (e.g. recorded by the dialplan).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, stat, statfs, unlink } from 'node:fs/promises';
+import { mkdir, stat, statfs, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { UploadConfig } from '../config/types';
 import type { Logger } from '../log';
@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics';
 import type { RecordingMeta, RecordingResult, RecordingSink } from '../recorder/types';
 import { md5File } from '../storage/local-target';
 import type { StorageTarget } from '../storage/target';
+import { walkFiles } from '../util/walk-files';
 import { retryDelay } from './backoff';
 import { Journal, TERMINAL, type JournalEntry } from './journal';
 
@@ -155,7 +156,7 @@ export class Spool implements RecordingSink {
   /** Adopts complete files in spool_dir that no journal entry names, and journaled recordings left over from a crash. */
   async scan(): Promise<void> {
     const stableMs = this.opts.upload.orphanStableMs;
-    for (const file of await walk(this.opts.spoolDir)) {
+    for await (const file of walkFiles(this.opts.spoolDir)) {
       let st;
       try {
         st = await stat(file);
@@ -280,23 +281,6 @@ export class Spool implements RecordingSink {
       // spool_dir not there yet: FreeSWITCH creates it with the first recording.
     }
   }
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  let names;
-  try {
-    names = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const d of names) {
-    if (d.name.startsWith('.')) continue;
-    const p = join(dir, d.name);
-    if (d.isDirectory()) out.push(...(await walk(p)));
-    else if (d.isFile()) out.push(p);
-  }
-  return out;
 }
 
 /** What can be told about a file nobody journaled: its path, its time. */

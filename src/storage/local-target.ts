@@ -1,11 +1,12 @@
 /** The default target: a directory on this machine (installs without an object store). */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, opendir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
 import { commitFile, tempPathBeside, writeFileAtomic } from '../util/atomic-file';
+import { walkFiles } from '../util/walk-files';
 import type { ByteRange, ListedObject, RecordingStore, StoredObject } from './target';
 
 export async function md5File(path: string): Promise<string> {
@@ -55,25 +56,9 @@ export class LocalTarget implements RecordingStore {
   }
 
   async *list(): AsyncIterable<ListedObject> {
-    yield* this.#walk(this.dir);
-  }
-
-  async *#walk(dir: string): AsyncGenerator<ListedObject> {
-    let handle;
-    try {
-      handle = await opendir(dir);
-    } catch {
-      return;
-    }
-    for await (const d of handle) {
-      // Dot files are our own temporaries (tempPathBeside) and never objects.
-      if (d.name.startsWith('.')) continue;
-      const p = join(dir, d.name);
-      if (d.isDirectory()) yield* this.#walk(p);
-      else if (d.isFile()) {
-        const s = await stat(p).catch(() => undefined);
-        if (s) yield { key: relative(this.dir, p).split('\\').join('/'), size: s.size, lastModified: s.mtime };
-      }
+    for await (const p of walkFiles(this.dir)) {
+      const s = await stat(p).catch(() => undefined);
+      if (s) yield { key: relative(this.dir, p).split('\\').join('/'), size: s.size, lastModified: s.mtime };
     }
   }
 

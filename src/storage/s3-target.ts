@@ -10,7 +10,7 @@ import nunjucks from 'nunjucks';
 import type { S3StorageConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
-import { audioContentType } from '../recordings/media';
+import { audioContentType } from './content-type';
 import { contentDisposition } from '../util/content-disposition';
 import type { ByteRange, ListedObject, RecordingStore, StoredObject } from './target';
 
