@@ -56,25 +56,6 @@ function configPath(cmd: Command): string {
 }
 
 export function registerCommands(program: Command): void {
-  registerRecordingsCommands(program);
-
-  program
-    .command('token')
-    .description('print a new random API token (add it to http.tokens_file, optionally followed by a tenant)')
-    .action(() => say(newToken()));
-
-  program
-    .command('passwd <name>')
-    .description('print a users_file line for NAME with an scrypt hash of the password read from standard input')
-    .option('--tenant <tenant>', 'limit the user to one tenant')
-    .action(async (name: string, opts: { tenant?: string }) => {
-      const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
-      const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-      if (password.length < 8) throw new Error('a password is at least 8 characters (give it on standard input)');
-      say(`${name}:${hashPassword(password)}${opts.tenant ? `:${opts.tenant}` : ''}`);
-    });
-
   program
     .command('run', { isDefault: true })
     .description('run the daemon (what systemd starts)')
@@ -211,5 +192,24 @@ export function registerCommands(program: Command): void {
       if (tty) say('');
       say(`backlog now ${s.backlogFiles} file(s); stored ${s.stored}, lost ${s.lost}${s.lastError ? `; last error: ${s.lastError}` : ''}`);
       process.exit(s.backlogFiles === 0 ? 0 : 1);
+    });
+
+  registerRecordingsCommands(program);
+
+  program
+    .command('token')
+    .description('print a new random API token (add it to http.tokens_file, optionally followed by a tenant)')
+    .action(() => say(newToken()));
+
+  program
+    .command('passwd <name>')
+    .description('print a users_file line for NAME with an scrypt hash of the password read from standard input')
+    .option('--tenant <tenant>', 'limit the user to one tenant')
+    .action(async (name: string, opts: { tenant?: string }) => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      if (password.length < 8) throw new Error('a password is at least 8 characters (give it on standard input)');
+      say(`${name}:${hashPassword(password)}${opts.tenant ? `:${opts.tenant}` : ''}`);
     });
 }
