@@ -39,7 +39,7 @@ async function bareLoop(client: Client, files: string[], prefix: string, concurr
 async function spoolRun(port: number, dir: string, files: string[], concurrency: number, size: number, tag: string): Promise<{ mbps: number; peakRssMb: number }> {
   const spoolDir = join(dir, 'spool');
   const target = new S3Target({ type: 's3', endpoint: '127.0.0.1', port, useSsl: false, region: 'us-east-1', bucket: 'bench', createBucket: false, pathStyle: true, accessKey: new Secret('S3RVER', 'b'), secretKey: new Secret('S3RVER', 'b') }, silentLogger());
-  const spool = await Spool.open({ stateDir: join(dir, `state-${tag}`), spoolDir, upload: { concurrency, retryMinMs: 100, retryMaxMs: 1000, keepLocalDays: 1, diskWarnPercent: 100, orphanStableMs: 3_600_000, healthMaxBacklog: 500 }, target, log: silentLogger(), metrics: new Metrics() });
+  const spool = await Spool.open({ stateDir: join(dir, `state-${tag}`), spoolDir, upload: { concurrency, retryMinMs: 100, retryMaxMs: 1000, keepLocalDays: 1, journalKeepDays: 7, diskWarnPercent: 100, orphanStableMs: 3_600_000, healthMaxBacklog: 500 }, target, log: silentLogger(), metrics: new Metrics() });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t0 = Date.now();

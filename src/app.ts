@@ -19,6 +19,7 @@ import { Access } from './http/access';
 import { startHttp } from './http/server';
 import { entryFromJournal } from './recordings/entry-from';
 import { RecordingIndex } from './recordings/index-db';
+import { syncIndexFromJournal } from './recordings/journal-sync';
 import type { RecordingStore } from './storage/target';
 import { join } from 'node:path';
 
@@ -75,11 +76,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     },
   });
   // The journal may have moved on while the daemon was down (or the index file was removed).
-  const stale = index.staleOf([...spool.journal.entries.values()].map(entryFromJournal));
-  if (stale.length) {
-    index.upsertMany(stale);
-    index.optimize();
-  }
+  syncIndexFromJournal(index, spool.journal);
   let namePath: NamePath = recordingNamer(cfg);
   const esl = createEslClient(
     {

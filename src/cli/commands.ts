@@ -14,6 +14,7 @@ import { Spool } from '../spool/spool';
 import { indexPath } from '../app';
 import { entryFromJournal } from '../recordings/entry-from';
 import { RecordingIndex } from '../recordings/index-db';
+import { syncIndexFromJournal } from '../recordings/journal-sync';
 import { hashPassword, newToken } from '../http/credentials';
 import { registerRecordingsCommands } from './recordings';
 import { say } from './table';
@@ -23,7 +24,7 @@ import { createStorageTarget } from '../storage/create-target';
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 
 /** The journal and storage target a configuration names, for the commands that work on them offline. */
-async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig; spool: Spool }> {
+async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig; spool: Spool; index: RecordingIndex }> {
   const cfg = await requireConfig(path);
   // sync stores recordings: the index must hear of it like it does from the daemon.
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
@@ -36,7 +37,8 @@ async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig
     metrics: new Metrics(),
     onJournal: (e) => index.upsert(entryFromJournal(e)),
   });
-  return { cfg, spool };
+  syncIndexFromJournal(index, spool.journal);
+  return { cfg, spool, index };
 }
 
 /** What the running daemon says on its health endpoint (status reads the journal itself). */
@@ -167,12 +169,14 @@ export function registerCommands(program: Command): void {
     .command('status')
     .description('recordings in progress, backlog and the last upload error, from the journal in state_dir')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { cfg, spool } = await openSpool(configPath(cmd), silentLogger());
+      const { cfg, spool, index } = await openSpool(configPath(cmd), silentLogger());
       const s = spool.status();
       say(`FreeSWITCH: ${await daemonHealth(cfg.http.listen)}`);
       say(`recordings in progress: ${s.inProgress}`);
       say(`backlog: ${s.backlogFiles} file(s), ${s.backlogBytes} bytes, oldest ${s.oldestAgeSeconds} s`);
-      say(`stored: ${s.stored}, lost: ${s.lost}`);
+      say(`journal (entries of the last ${cfg.upload.journalKeepDays} days and everything unfinished): stored ${s.stored}, lost ${s.lost}`);
+      const counts = index.counts();
+      say(`recordings index: ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
       const last = [...spool.journal.entries.values()].filter((e) => e.lastError && (e.state === 'finished' || e.state === 'uploading')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       say(`last upload error: ${last?.lastError ?? 'none'}`);
     });

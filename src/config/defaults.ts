@@ -88,6 +88,6 @@ export function defaultConfig(): FsrecdConfig {
       pause: { enabled: false, code: '*4' },
     },
     storage: { type: 'local', dir: '/var/lib/fsrecd/recordings' },
-    upload: { concurrency: 4, retryMinMs: 1000, retryMaxMs: 300_000, keepLocalDays: 0, diskWarnPercent: 90, orphanStableMs: 5000, healthMaxBacklog: 500 },
+    upload: { concurrency: 4, retryMinMs: 1000, retryMaxMs: 300_000, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 90, orphanStableMs: 5000, healthMaxBacklog: 500 },
   };
 }

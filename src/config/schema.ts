@@ -259,7 +259,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
   };
   if (features.toggle.code === features.onDemand.code) r.error(['features', 'on_demand', 'code'], 'must differ from features.toggle.code');
 
-  const u = r.map(['upload'], top.upload, ['concurrency', 'retry_min_ms', 'retry_max_ms', 'keep_local_days', 'disk_warn_percent', 'orphan_stable_ms', 'health_max_backlog']);
+  const u = r.map(['upload'], top.upload, ['concurrency', 'retry_min_ms', 'retry_max_ms', 'keep_local_days', 'journal_keep_days', 'disk_warn_percent', 'orphan_stable_ms', 'health_max_backlog']);
   return {
     sources: [],
     esl,
@@ -290,6 +290,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
       retryMinMs: r.num(['upload', 'retry_min_ms'], u.retry_min_ms, d.upload.retryMinMs, 10, 3_600_000),
       retryMaxMs: r.num(['upload', 'retry_max_ms'], u.retry_max_ms, d.upload.retryMaxMs, 10, 86_400_000),
       keepLocalDays: r.num(['upload', 'keep_local_days'], u.keep_local_days, d.upload.keepLocalDays, 0, 3650),
+      journalKeepDays: r.num(['upload', 'journal_keep_days'], u.journal_keep_days, d.upload.journalKeepDays, 1, 3650),
       diskWarnPercent: r.num(['upload', 'disk_warn_percent'], u.disk_warn_percent, d.upload.diskWarnPercent, 1, 100),
       orphanStableMs: r.num(['upload', 'orphan_stable_ms'], u.orphan_stable_ms, d.upload.orphanStableMs, 100, 3_600_000),
       healthMaxBacklog: r.num(['upload', 'health_max_backlog'], u.health_max_backlog, d.upload.healthMaxBacklog, 1, 10_000_000),

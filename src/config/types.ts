@@ -168,6 +168,12 @@ export interface UploadConfig {
   retryMaxMs: number;
   /** Keep the local copy this many days after a verified upload (0 = delete at once). */
   keepLocalDays: number;
+  /**
+   * Journal entries of finished business (stored with no local copy left, discarded, failed, lost) are
+   * removed after this many days; the recordings index keeps them. Bounds the journal, its load at start
+   * and every status walk.
+   */
+  journalKeepDays: number;
   /** Warn and raise a metric when the spool's filesystem is fuller than this percentage. */
   diskWarnPercent: number;
   /** A spool file no journal names is picked up after it has not changed for this long. */

@@ -2,7 +2,7 @@
  * The durable record of every recording: one small JSON file per recording under state_dir/journal,
  * replaced atomically at each step, so a crash or kill -9 leaves each entry in its last completed state.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
 import { writeFileAtomic } from '../util/atomic-file';
@@ -66,6 +66,17 @@ export class Journal {
     this.#byPath.set(entry.meta.path, entry.id);
     await writeFileAtomic(join(this.dir, entryFileName(entry.id)), JSON.stringify(entry));
     this.onPut?.(entry);
+  }
+
+  /** Forgets an entry that needs nothing more (see upload.journal_keep_days). */
+  async remove(id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e) return;
+    await unlink(join(this.dir, entryFileName(id))).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    this.entries.delete(id);
+    if (this.#byPath.get(e.meta.path) === id) this.#byPath.delete(e.meta.path);
   }
 
   byPath(path: string): JournalEntry | undefined {

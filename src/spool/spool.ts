@@ -57,6 +57,7 @@ export class Spool implements RecordingSink {
   readonly #startedAt: number;
   #scanTimer: NodeJS.Timeout | undefined;
   #running = false;
+  #prunedAt: number | undefined;
   #lastError: string | undefined;
   readonly #now: () => number;
 
@@ -185,6 +186,24 @@ export class Spool implements RecordingSink {
       await this.finished(meta, { endedAt: new Date(st.mtimeMs).toISOString(), durationMs: 0, completionCause: 'adopted' });
     }
     await this.#checkDisk();
+    await this.#prune();
+  }
+
+  /** Removes journal entries that need nothing more, at most once an hour (they stay in the recordings index). */
+  async #prune(): Promise<void> {
+    const now = this.#now();
+    if (this.#prunedAt !== undefined && now - this.#prunedAt < 3_600_000) return;
+    this.#prunedAt = now;
+    const keepMs = this.opts.upload.journalKeepDays * 86_400_000;
+    let removed = 0;
+    for (const e of [...this.journal.entries.values()]) {
+      if (!TERMINAL.has(e.state) || now - (Date.parse(e.updatedAt) || now) < keepMs) continue;
+      // A stored recording's local copy (keep_local_days) must stay known as stored, or the scan would adopt it again.
+      if (await stat(e.meta.path).then(() => true, () => false)) continue;
+      await this.journal.remove(e.id);
+      removed++;
+    }
+    if (removed) this.opts.log.info('journal entries older than upload.journal_keep_days removed', { removed });
   }
 
   #enqueue(id: string): void {

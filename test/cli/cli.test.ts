@@ -41,7 +41,7 @@ t.test('status and sync read and drain the journal', async (t) => {
   const spoolDir = join(dir, 'spool');
   mkdirSync(spoolDir, { recursive: true });
   writeFileSync(join(dir, 'fsrecd.yml'), `spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: local, dir: stored}\n`);
-  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
   const path = join(spoolDir, 'a.wav');
   writeFileSync(path, 'x'.repeat(1000));
   const meta = { id: 'a', callUuid: 'c', legUuid: 'l', path, relativePath: 'a.wav', format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound' as const, network: 'internal' as const, domain: 'd', tenantUuid: 't', node: 'n', reasons: [], onDemand: false, startedAt: new Date().toISOString() };
@@ -52,6 +52,7 @@ t.test('status and sync read and drain the journal', async (t) => {
   t.equal(status.status, 0);
   t.match(status.stdout, /FreeSWITCH: unknown \(http\.listen is off/);
   t.match(status.stdout, /backlog: 1 file\(s\), 1000 bytes/);
+  t.match(status.stdout, /^recordings index: 1 \(finished 1\)$/m);
 
   const sync = run('sync', '--config', join(dir, 'fsrecd.yml'));
   t.equal(sync.status, 0, sync.stderr);

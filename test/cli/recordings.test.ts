@@ -23,7 +23,7 @@ async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: s
   mkdirSync(join(spoolDir, 'acme'), { recursive: true });
   const cfg = join(dir, 'fsrecd.yml');
   writeFileSync(cfg, 'spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: local, dir: stored}\n');
-  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
   const ids: string[] = [];
   for (const [i, src] of CALLERS.entries()) {
     const path = join(spoolDir, 'acme', `rec-${i}.wav`);

@@ -28,7 +28,7 @@ t.test('kill -9 between the upload and the journal update: after restart, exactl
   const meta: RecordingMeta = { id: 'crash-1', callUuid: 'c', legUuid: 'l', path, relativePath: 'acme/crash.wav', format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound', network: 'internal', domain: 'd', tenantUuid: 'acme', node: 'n', reasons: ['r'], onDemand: false, startedAt: new Date().toISOString() };
   const target = new S3Target({ type: 's3', endpoint: '127.0.0.1', port: s3.port, useSsl: false, region: 'us-east-1', bucket: 'recordings', createBucket: false, pathStyle: true, accessKey: new Secret('S3RVER', 't'), secretKey: new Secret('S3RVER', 't') }, silentLogger());
   // Journal the recording as finished, as the daemon would at RECORD_STOP.
-  const setup = await Spool.open({ stateDir, spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target: { ...target, describe: () => 'none', keyFor: (m) => m.relativePath, put: () => Promise.reject(new Error('not now')), stat: () => Promise.reject(new Error('not now')) }, log: silentLogger(), metrics: new Metrics() });
+  const setup = await Spool.open({ stateDir, spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target: { ...target, describe: () => 'none', keyFor: (m) => m.relativePath, put: () => Promise.reject(new Error('not now')), stat: () => Promise.reject(new Error('not now')) }, log: silentLogger(), metrics: new Metrics() });
   await setup.started(meta);
   await setup.finished(meta, { endedAt: new Date().toISOString(), durationMs: 1000, completionCause: 'success-silence' });
   await setup.stop(10);
@@ -42,7 +42,7 @@ t.test('kill -9 between the upload and the journal update: after restart, exactl
 
   let puts = 0;
   const counting = { describe: () => target.describe(), keyFor: (m: RecordingMeta) => target.keyFor(m), stat: (k: string) => target.stat(k), put: (...a: Parameters<S3Target['put']>) => (puts++, target.put(...a)) };
-  const restarted = await Spool.open({ stateDir, spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target: counting, log: silentLogger(), metrics: new Metrics() });
+  const restarted = await Spool.open({ stateDir, spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target: counting, log: silentLogger(), metrics: new Metrics() });
   await restarted.start();
   t.teardown(() => restarted.stop(10));
   await waitFor(() => restarted.status().stored === 1, 'stored after restart');

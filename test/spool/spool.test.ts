@@ -1,10 +1,11 @@
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
 import type { RecordingMeta } from '../../src/recorder/types';
+import { entryFileName } from '../../src/spool/journal';
 import { Spool } from '../../src/spool/spool';
 import { LocalTarget } from '../../src/storage/local-target';
 import type { StorageTarget } from '../../src/storage/target';
@@ -18,7 +19,7 @@ function setup(t: { teardown(fn: () => unknown): void }): { dir: string; spoolDi
   return { dir, spoolDir, stored: join(dir, 'stored') };
 }
 
-const upload = { concurrency: 2, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 100, healthMaxBacklog: 500 };
+const upload = { concurrency: 2, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 100, healthMaxBacklog: 500 };
 
 function meta(spoolDir: string, name: string): RecordingMeta {
   return { id: `call-${name}`, callUuid: 'c', legUuid: 'l', path: join(spoolDir, name), relativePath: name, format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound', network: 'internal', domain: 'd', tenantUuid: 't', node: 'n', reasons: ['r'], onDemand: false, startedAt: new Date().toISOString() };
@@ -101,4 +102,39 @@ t.test('restart: in-flight work resumes; a file nobody journaled is adopted once
   t.ok(existsSync(join(stored, 'x.wav')), 'the in-flight one');
   t.ok(existsSync(join(stored, 'tenant', 'dialplan-recording.wav')), 'the orphan, under its relative path');
   t.ok(existsSync(fresh), 'a file still being written is left alone');
+});
+
+t.test('journal entries that need nothing more are forgotten after journal_keep_days; the index keeps them', async (t) => {
+  const { dir, spoolDir, stored } = setup(t);
+  let now = Date.now();
+  const indexed = new Map<string, string>();
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { ...upload, keepLocalDays: 0, journalKeepDays: 7 }, target: new LocalTarget(stored), log: silentLogger(), metrics: new Metrics(), now: () => now, onJournal: (e) => indexed.set(e.id, e.state) });
+  await spool.start();
+  t.teardown(() => spool.stop(100));
+  const done = meta(spoolDir, 'done.wav');
+  const kept = meta(spoolDir, 'kept.wav');
+  const waiting = meta(spoolDir, 'waiting.wav');
+  for (const m of [done, kept, waiting]) {
+    writeFileSync(m.path, 'RIFF');
+    await spool.started(m);
+  }
+  await spool.finished(done, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success' });
+  await waitFor(() => spool.journal.entries.get(done.id)?.state === 'stored' && !existsSync(done.path), 'stored, local copy gone');
+  await spool.discarded(kept, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'input-too-short' });
+  const journalFiles = () => readdirSync(join(dir, 'state', 'journal')).filter((f) => f.endsWith('.json')).sort();
+  t.equal(journalFiles().length, 3);
+
+  now += 6 * 86_400_000;
+  await spool.scan();
+  t.equal(journalFiles().length, 3, 'six days: everything still journaled');
+  now += 2 * 86_400_000;
+  await spool.scan();
+  t.same(journalFiles(), [entryFileName(waiting.id), entryFileName(kept.id)].sort(), 'the stored one is forgotten; a discarded one whose file is still there stays, and so does one still recording');
+  t.equal(spool.journal.entries.has(done.id), false);
+  t.equal(indexed.get(done.id), 'stored', 'the index heard of it before');
+  rmSync(kept.path);
+  now += 2 * 3_600_000;
+  await spool.scan();
+  t.same(journalFiles(), [entryFileName(waiting.id)], 'once its file is gone, the discarded one goes too');
+  t.equal(spool.journal.entries.get(waiting.id)?.state, 'recording');
 });

@@ -25,7 +25,7 @@ async function spoolWith(t: { teardown(fn: () => unknown): void }, cfg: S3Storag
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-s3spool-'));
   const spoolDir = join(dir, 'spool');
   mkdirSync(spoolDir, { recursive: true });
-  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 4, retryMinMs: 20, retryMaxMs: 200, keepLocalDays: 0, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 500 }, target: new S3Target(cfg, silentLogger()), log: silentLogger(), metrics: new Metrics() });
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 4, retryMinMs: 20, retryMaxMs: 200, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 500 }, target: new S3Target(cfg, silentLogger()), log: silentLogger(), metrics: new Metrics() });
   await spool.start();
   t.teardown(async () => {
     await spool.stop(100);
