@@ -64,7 +64,7 @@ export class OnDemandFeature {
       });
       return;
     }
-    const outcome = await this.recorder.toggleOnDemand({ call, pressedBy: leg });
+    const outcome = await this.recorder.toggleOnDemand({ call, pressedBy: leg, user: ep.userId });
     this.log.info('on-demand recording', { call: call.uuid, by: ep.device ?? leg.callerNumber, outcome });
     const tone = outcome === 'started' ? cfg.features.onDemand.startTone : outcome === 'stopped' ? cfg.features.onDemand.stopTone : undefined;
     if (tone) await this.recorder.play(leg.uuid, tone);

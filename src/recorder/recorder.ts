@@ -33,6 +33,8 @@ export interface OnDemandRequest {
   call: Call;
   /** The leg whose party pressed the code. */
   pressedBy: Leg;
+  /** That party's user (device owner, fsrecd_user, else the device): the recording is filed under it. */
+  user?: string;
 }
 
 const RECENT_PATHS_MAX = 20_000;
@@ -118,7 +120,7 @@ export class Recorder {
     const started = await this.#start(req.call, leg, named, { ...options, stereo: true, minSeconds: 0 }, {
       onDemand: true,
       reasons: [`*3 on-demand by ${who}`],
-      user: undefined,
+      user: req.user,
       device: req.pressedBy.device,
     });
     return started ? 'started' : 'ignored';
