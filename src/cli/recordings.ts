@@ -117,23 +117,8 @@ export function registerRecordingsCommands(program: Command): void {
       const { path } = await open(cmd);
       if (opts.onDemand && opts.forced) throw new Error('--on-demand and --forced exclude each other');
       const trigger = opts.onDemand ? 'on-demand' : opts.forced ? 'rule' : opts.trigger;
-      const params: [string, string][] = [];
-      const add = (k: string, v: string | undefined): void => {
-        if (v !== undefined) params.push([k, v]);
-      };
-      add('from', opts.from);
-      add('to', opts.to);
-      add('direction', opts.direction);
-      add('network', opts.network);
-      add('q', opts.search);
-      add('user', opts.user);
-      add('device', opts.device);
-      add('tenant', opts.tenant);
-      add('reason', opts.reason);
-      add('trigger', trigger);
-      add('state', opts.state);
-      add('limit', opts.limit);
-      add('before', opts.before);
+      const given: Record<string, string | undefined> = { from: opts.from, to: opts.to, direction: opts.direction, network: opts.network, q: opts.search, user: opts.user, device: opts.device, tenant: opts.tenant, reason: opts.reason, trigger, state: opts.state, limit: opts.limit, before: opts.before };
+      const params = Object.entries(given).filter((kv): kv is [string, string] => kv[1] !== undefined);
       const q = parseQuery(params, Date.now());
       const index = openIndex(path);
       const page = index.query(q);
