@@ -1,15 +1,17 @@
 /**
  * Regenerates src/sim/captured-frames.json from the real FreeSWITCH 1.10.9 captures in
- * ../shared/fixtures/freeswitch-esl/, so the simulator's events carry the same headers, in the same order,
- * as a real FreeSWITCH's. Run: npx tsx scripts/extract-sim-templates.ts
+ * test/fixtures/freeswitch-esl/, so the simulator's events carry the same headers, in the same order,
+ * as a real FreeSWITCH's. Run: npx tsx scripts/extract-sim-templates.ts [output file]
+ * (the output defaults to src/sim/captured-frames.json; test/repo/standalone.test.ts writes elsewhere and
+ * compares, so the committed file is always what the captures in the repository give).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FrameParser, type EslFrame } from '../src/esl/frame-parser';
 import { jsonEvent, plainEvent } from '../src/esl/event';
 import type { EslEvent } from '../src/esl/types';
 
-const dir = join(__dirname, '../../shared/fixtures/freeswitch-esl');
+const dir = join(__dirname, '../test/fixtures/freeswitch-esl');
 
 function events(file: string): EslEvent[] {
   const frames: EslFrame[] = [];
@@ -46,8 +48,9 @@ for (const ev of single) take(`single.a.${ev.name}`, ev);
 for (const ev of carrier) take(`carrier.a.${ev.name}`, ev);
 for (const ev of park) take(`park.a.${ev.name}`, ev);
 take('BACKGROUND_JOB', bgjob);
+take('HEARTBEAT', events('14-heartbeat.raw').find((e) => e.name === 'HEARTBEAT'));
 
 // One line per event: headers in wire order, values decoded. Loaded by src/sim/captured-events.ts.
 const body = `{\n${Object.entries(out).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}\n`;
-writeFileSync(join(__dirname, '../src/sim/captured-frames.json'), body);
+writeFileSync(process.argv[2] ? resolve(process.argv[2]) : join(__dirname, '../src/sim/captured-frames.json'), body);
 console.log(Object.keys(out).join('\n'));

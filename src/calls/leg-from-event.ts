@@ -1,6 +1,6 @@
 /**
  * Reads who is on a leg from a channel event (or a `uuid_dump … json` record, which has the same headers).
- * DESIGN.md section 2 and the captures' README say which headers carry what.
+ * docs/design.md section 2 and the captures' README say which headers carry what.
  */
 import type { EslEvent } from '../esl/types';
 import type { Leg, LegDirection } from './types';

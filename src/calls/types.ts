@@ -17,7 +17,7 @@ export interface Leg {
   entryContext: string;
   /** variable_domain_name; '' when unknown. */
   domain: string;
-  /** Device (directory user / SIP endpoint) on this leg, if any. DESIGN.md section 2. */
+  /** Device (directory user / SIP endpoint) on this leg, if any. docs/design.md section 2. */
   device?: string;
   /** variable_fsrecd_user from the directory, if set; YAML devices.<id>.user takes precedence in policy. */
   userVar?: string;

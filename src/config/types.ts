@@ -48,7 +48,7 @@ export interface UserConfig {
 
 export interface DeviceConfig {
   id: string;
-  /** Owner user id (DESIGN.md section 2); else the channel's fsrecd_user variable. */
+  /** Owner user id (docs/design.md section 2); else the channel's fsrecd_user variable. */
   user?: string;
   record: RecordMatrix;
   options: Partial<RecordingOptions>;

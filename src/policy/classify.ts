@@ -1,5 +1,5 @@
 /**
- * Where a call comes from and goes to (DESIGN.md section 2): a leg is external when it goes through a
+ * Where a call comes from and goes to (docs/design.md section 2): a leg is external when it goes through a
  * gateway, entered in an external context (`public`), or is not a phone and its number looks external.
  */
 import type { Call, Leg } from '../calls/types';

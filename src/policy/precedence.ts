@@ -1,5 +1,5 @@
 /**
- * KAZOO's precedence (DESIGN.md section 3), as small pure functions over rule cells.
+ * KAZOO's precedence (docs/design.md section 3), as small pure functions over rule cells.
  * Endpoint setting = first defined of: device rule, the user's (*26 toggle, else YAML), "all users".
  * The account rule is judged on its own: inbound keyed by where the call came from, else outbound keyed
  * by where it goes.

@@ -1,4 +1,4 @@
-/** The answer to "should this call be recorded, on which leg, and why" (DESIGN.md section 3). */
+/** The answer to "should this call be recorded, on which leg, and why" (docs/design.md section 3). */
 import type { Direction, Network, RecordingOptions, Switch } from '../config/types';
 
 /** *26 state: the user's override for all four cells of their rule, if they have toggled. */

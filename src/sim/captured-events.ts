@@ -1,5 +1,5 @@
 /**
- * Headers of real FreeSWITCH 1.10.9 events (shared/fixtures/freeswitch-esl), one entry per event kind, in
+ * Headers of real FreeSWITCH 1.10.9 events (test/fixtures/freeswitch-esl), one entry per event kind, in
  * wire order with decoded values. The data is generated (`npx tsx scripts/extract-sim-templates.ts`) and
  * read from beside this file; `make build` copies it into dist/sim/.
  */

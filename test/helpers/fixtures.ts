@@ -1,10 +1,11 @@
-/** The real FreeSWITCH 1.10.9 captures (shared/fixtures/freeswitch-esl, beside the repository). */
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * The real FreeSWITCH 1.10.9 captures, kept in the repository (test/fixtures/freeswitch-esl; its README
+ * says what each one holds), so the suite needs nothing beside the checkout.
+ */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const FIXTURE_DIR = [join(__dirname, '../../../shared/fixtures/freeswitch-esl'), join(__dirname, '../../shared/fixtures/freeswitch-esl')].find(
-  (d) => existsSync(d),
-) ?? join(__dirname, '../../../shared/fixtures/freeswitch-esl');
+export const FIXTURE_DIR = join(__dirname, '..', 'fixtures', 'freeswitch-esl');
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(FIXTURE_DIR, name));

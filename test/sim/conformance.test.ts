@@ -1,5 +1,5 @@
 /**
- * The simulator's frames against a real FreeSWITCH 1.10.9's (shared/fixtures/freeswitch-esl): same framing,
+ * The simulator's frames against a real FreeSWITCH 1.10.9's (test/fixtures/freeswitch-esl): same framing,
  * same header names in the same order for each event of the same scenario, and events as large as real ones.
  */
 import t, { type Test } from 'tap';
