@@ -22,6 +22,7 @@ import { RecordingIndex } from './recordings/index-db';
 import { syncIndexFromJournal } from './recordings/journal-sync';
 import type { RecordingStore } from './storage/target';
 import { join } from 'node:path';
+import { faultsFromEnv, type Faults } from './durability/faults';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -44,6 +45,8 @@ export interface StartOptions {
   log: Logger;
   metrics?: Metrics;
   toggleHangupAfterMs?: number;
+  /** Crash and error injection at the numbered durable steps (tests only; default: from the environment). */
+  faults?: Faults;
 }
 
 export function indexPath(stateDir: string): string {
@@ -55,10 +58,12 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const metrics = opts.metrics ?? new Metrics();
   let cfg = opts.config;
   const config = (): FsrecdConfig => cfg;
-  const toggles = await ToggleStore.open(cfg.stateDir, log);
+  const faults = opts.faults ?? faultsFromEnv();
   const target = createStorageTarget(cfg.storage, log);
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
   if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.path });
+  // Late-bound: the spool (opened first, it takes the lock) asks the daemon built after it.
+  const late: { daemon?: Daemon } = {};
   const spool = await Spool.open({
     stateDir: cfg.stateDir,
     spoolDir: cfg.spoolDir,
@@ -66,6 +71,10 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     target,
     log,
     metrics,
+    faults,
+    excludeDirs: [cfg.stateDir, ...(cfg.storage.type === 'local' ? [cfg.storage.dir] : [])],
+    recordedPaths: () => late.daemon?.recordedPaths() ?? Promise.resolve(undefined),
+    recorderFollows: (path) => late.daemon?.recorder.follows(path) ?? false,
     onJournal: (e) => {
       try {
         index.upsert(entryFromJournal(e));
@@ -75,6 +84,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
       }
     },
   });
+  const toggles = await ToggleStore.open(cfg.stateDir, log);
   // The journal may have moved on while the daemon was down (or the index file was removed).
   syncIndexFromJournal(index, spool.journal);
   let namePath: NamePath = recordingNamer(cfg);
@@ -102,6 +112,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     metrics,
     toggleHangupAfterMs: opts.toggleHangupAfterMs,
   });
+  late.daemon = daemon;
   opts.watcher?.on('reloaded', (next: FsrecdConfig) => {
     // ESL endpoint, spool and storage changes need a restart; rules, names and features apply at once.
     for (const [what, changed] of [
@@ -130,7 +141,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
         maxBacklogFiles: cfg.upload.healthMaxBacklog,
         health: () => {
           const s = spool.status();
-          return { eslConnected: esl.connected, backlogFiles: s.backlogFiles, oldestAgeSeconds: s.oldestAgeSeconds };
+          return { eslConnected: esl.connected, backlogFiles: s.backlogFiles, oldestAgeSeconds: s.oldestAgeSeconds, problems: s.problems };
         },
       })
     : undefined;

@@ -7,7 +7,7 @@ import { Bus } from './bus';
 import { CallRegistry } from './calls/registry';
 import { dumpLiveChannels } from './calls/resync';
 import type { FsrecdConfig } from './config/types';
-import type { EslClient, EslEvent } from './esl/types';
+import { EslCommandError, type EslClient, type EslEvent } from './esl/types';
 import { OnDemandFeature } from './features/on-demand';
 import { ToggleFeature, type ToggleState } from './features/toggle';
 import type { Logger } from './log';
@@ -17,6 +17,7 @@ import type { Call } from './calls/types';
 import type { NamePath } from './recorder/naming-port';
 import { Recorder } from './recorder/recorder';
 import type { RecordingSink } from './recorder/types';
+import { mediaBugTargets } from './recorder/media-bugs';
 
 /** The channel events fsrecd needs; nothing else is subscribed, to keep FreeSWITCH's and our load low. */
 export const ESL_EVENTS = [
@@ -106,6 +107,26 @@ export class Daemon {
   reconfigure(cfg: FsrecdConfig): void {
     this.registry.setVariableNames(variableNames(cfg));
     this.#onDemand.reconfigure(cfg);
+  }
+
+  /**
+   * Every file FreeSWITCH is recording now, from the media bugs of every live channel; undefined when it
+   * cannot be asked (not connected, or a reply failed): the spool then waits rather than guess.
+   */
+  async recordedPaths(): Promise<ReadonlySet<string> | undefined> {
+    const { esl } = this.parts;
+    if (!esl.connected) return undefined;
+    const paths = new Set<string>(this.recorder.active().map((r) => r.meta.path));
+    const legs = [...this.registry.legUuids()];
+    for (let i = 0; i < legs.length; i += 16) {
+      const replies = await Promise.allSettled(legs.slice(i, i + 16).map((uuid) => esl.api(`uuid_buglist ${uuid}`)));
+      for (const r of replies) {
+        if (r.status === 'fulfilled') for (const p of mediaBugTargets(r.value)) paths.add(p);
+        // A -ERR is a channel that hung up since the list: it records nothing. Anything else: unknown.
+        else if (!(r.reason instanceof EslCommandError)) return undefined;
+      }
+    }
+    return paths;
   }
 
   /** Rebuilds the registry from FreeSWITCH after every (re)connect; calls begun while away get decided. */

@@ -1,16 +1,23 @@
 /**
  * The live registry of legs and calls, fed by channel events. It owns no sockets: the daemon hands it
  * events and it announces what changed on the bus. Hung-up legs leave at once, so memory follows the
- * number of live calls, not the number of calls ever seen.
+ * number of live calls, not the number of calls ever seen. Fields are validated where they are read
+ * (leg-from-event.ts): an event without a valid channel uuid changes nothing, and none makes it throw.
  */
 import type { Bus } from '../bus';
 import type { EslEvent } from '../esl/types';
-import { legFromEvent, refreshLeg, type LegVariableNames } from './leg-from-event';
+import { legFromEvent, microsToMs, refreshLeg, validUuid, type LegVariableNames } from './leg-from-event';
 import type { Call, Leg } from './types';
 
+/** The event's own time, or `fallback` when it carries none a Date can hold. */
 function eventTimeMs(ev: EslEvent, fallback: number): number {
-  const micros = Number(ev.get('Event-Date-Timestamp'));
-  return Number.isFinite(micros) && micros > 0 ? Math.floor(micros / 1000) : fallback;
+  return microsToMs(ev.get('Event-Date-Timestamp')) ?? fallback;
+}
+
+/** A DTMF digit as FreeSWITCH reports one: 0-9, *, #, A-D (RFC 2833 events 0-15); anything else is noise. */
+function dtmfDigit(ev: EslEvent): string | undefined {
+  const digit = ev.get('DTMF-Digit');
+  return digit !== undefined && /^[0-9*#A-Da-d]$/.test(digit) ? digit.toUpperCase() : undefined;
 }
 
 export class CallRegistry {
@@ -35,6 +42,11 @@ export class CallRegistry {
 
   get callCount(): number {
     return this.#calls.size;
+  }
+
+  /** Every live channel's uuid. */
+  legUuids(): IterableIterator<string> {
+    return this.#legs.keys();
   }
 
   leg(uuid: string): Leg | undefined {
@@ -65,26 +77,27 @@ export class CallRegistry {
         if (!leg) return;
         leg.answered = true;
         leg.answeredAt ??= eventTimeMs(ev, this.now());
-        this.bus.emit('legAnswered', leg, this.#calls.get(leg.callUuid) as Call);
+        this.bus.emit('legAnswered', leg, this.#callFor(leg));
         return;
       }
       case 'CHANNEL_PARK': {
         const leg = this.#track(ev);
-        if (leg) this.bus.emit('legParked', leg, this.#calls.get(leg.callUuid) as Call);
+        if (leg) this.bus.emit('legParked', leg, this.#callFor(leg));
         return;
       }
       case 'CHANNEL_BRIDGE':
         this.#bridge(ev);
         return;
       case 'CHANNEL_UNBRIDGE': {
-        const leg = this.#legs.get(ev.get('Unique-ID') ?? '');
+        const uuid = validUuid(ev.get('Unique-ID'));
+        const leg = uuid === undefined ? undefined : this.#legs.get(uuid);
         if (leg) leg.bridged = false;
         return;
       }
       case 'DTMF': {
-        const leg = this.#track(ev);
-        const digit = ev.get('DTMF-Digit');
-        if (leg && digit) this.bus.emit('dtmf', leg, this.#calls.get(leg.callUuid) as Call, digit, eventTimeMs(ev, this.now()));
+        const digit = dtmfDigit(ev);
+        const leg = digit === undefined ? undefined : this.#track(ev);
+        if (leg && digit) this.bus.emit('dtmf', leg, this.#callFor(leg), digit, eventTimeMs(ev, this.now()));
         return;
       }
       case 'RECORD_START':
@@ -93,9 +106,11 @@ export class CallRegistry {
       case 'RECORD_STOP':
         this.bus.emit('recordStop', ev);
         return;
-      case 'CHANNEL_HANGUP_COMPLETE':
-        this.#forget(ev.get('Unique-ID') ?? '');
+      case 'CHANNEL_HANGUP_COMPLETE': {
+        const uuid = validUuid(ev.get('Unique-ID'));
+        if (uuid !== undefined) this.#forget(uuid);
         return;
+      }
       default:
         return;
     }
@@ -117,7 +132,7 @@ export class CallRegistry {
     const gone = this.#goneDuringResync ?? new Set<string>();
     this.#goneDuringResync = undefined;
     for (const dump of dumps) {
-      const uuid = dump.get('Unique-ID');
+      const uuid = validUuid(dump.get('Unique-ID'));
       if (!uuid || gone.has(uuid)) continue;
       seen.add(uuid);
       const existing = this.#legs.get(uuid);
@@ -137,8 +152,19 @@ export class CallRegistry {
     for (const uuid of knownBefore) if (!seen.has(uuid)) this.#forget(uuid);
   }
 
+  /** The leg's call; made again if it is missing, so no listener is ever handed an undefined call. */
+  #callFor(leg: Leg): Call {
+    let call = this.#calls.get(leg.callUuid);
+    if (!call) {
+      call = { uuid: leg.callUuid, legs: new Map(), createdAt: leg.createdAt };
+      this.#calls.set(call.uuid, call);
+    }
+    if (!call.legs.has(leg.uuid)) call.legs.set(leg.uuid, leg);
+    return call;
+  }
+
   #track(ev: EslEvent, announce?: 'legCreated'): Leg | undefined {
-    const uuid = ev.get('Unique-ID');
+    const uuid = validUuid(ev.get('Unique-ID'));
     if (!uuid) return undefined;
     let leg = this.#legs.get(uuid);
     if (leg) {
@@ -148,12 +174,7 @@ export class CallRegistry {
     leg = legFromEvent(ev, this.names, this.now());
     if (!leg) return undefined;
     this.#legs.set(uuid, leg);
-    let call = this.#calls.get(leg.callUuid);
-    if (!call) {
-      call = { uuid: leg.callUuid, legs: new Map(), createdAt: leg.createdAt };
-      this.#calls.set(call.uuid, call);
-    }
-    call.legs.set(uuid, leg);
+    const call = this.#callFor(leg);
     if (announce) this.bus.emit(announce, leg, call);
     return leg;
   }
@@ -161,7 +182,7 @@ export class CallRegistry {
   #bridge(ev: EslEvent): void {
     const a = this.#track(ev);
     if (!a) return;
-    const otherUuid = ev.get('Other-Leg-Unique-ID') ?? ev.get('Bridge-B-Unique-ID');
+    const otherUuid = validUuid(ev.get('Other-Leg-Unique-ID') ?? ev.get('Bridge-B-Unique-ID'));
     const b = otherUuid ? this.#legs.get(otherUuid) : undefined;
     const at = eventTimeMs(ev, this.now());
     a.bridged = true;
@@ -173,7 +194,7 @@ export class CallRegistry {
       b.otherLegUuid = a.uuid;
       this.#adopt(b, a.callUuid);
     }
-    this.bus.emit('callBridged', this.#calls.get(a.callUuid) as Call, a, b);
+    this.bus.emit('callBridged', this.#callFor(a), a, b);
   }
 
   /** A leg bridged into another call (e.g. an originate then bridge) joins that call. */
@@ -183,7 +204,7 @@ export class CallRegistry {
     from?.legs.delete(leg.uuid);
     if (from && from.legs.size === 0) this.#calls.delete(from.uuid);
     leg.callUuid = callUuid;
-    this.#calls.get(callUuid)?.legs.set(leg.uuid, leg);
+    this.#callFor(leg);
   }
 
   #forget(uuid: string): void {

@@ -11,6 +11,9 @@ import { renderForCli } from '../naming/namer';
 import { buildNamingVars } from '../naming/variables';
 import { silentLogger } from '../log';
 import { Spool } from '../spool/spool';
+import { Journal } from '../spool/journal';
+import { lockOwner, SpoolLockedError } from '../spool/lock';
+import { join } from 'node:path';
 import { indexPath } from '../app';
 import { entryFromJournal } from '../recordings/entry-from';
 import { RecordingIndex } from '../recordings/index-db';
@@ -24,7 +27,7 @@ import { createStorageTarget } from '../storage/create-target';
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 
 /** The journal and storage target a configuration names, for the commands that work on them offline. */
-async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig; spool: Spool; index: RecordingIndex }> {
+async function openSpool(path: string, log: Logger, lock = true): Promise<{ cfg: FsrecdConfig; spool: Spool; index: RecordingIndex }> {
   const cfg = await requireConfig(path);
   // sync stores recordings: the index must hear of it like it does from the daemon.
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
@@ -36,9 +39,41 @@ async function openSpool(path: string, log: Logger): Promise<{ cfg: FsrecdConfig
     log,
     metrics: new Metrics(),
     onJournal: (e) => index.upsert(entryFromJournal(e)),
+    lock,
   });
   syncIndexFromJournal(index, spool.journal);
   return { cfg, spool, index };
+}
+
+/**
+ * `fsrecd sync` while the daemon runs: one owner of the spool at a time, so the daemon does the work (told
+ * by SIGUSR2) and this command follows its journal read-only until the backlog is empty.
+ */
+async function syncThroughDaemon(cfg: FsrecdConfig, pid: number, timeoutMs: number): Promise<number> {
+  try {
+    process.kill(pid, 'SIGUSR2');
+  } catch (err) {
+    console.error(`fsrecd (pid ${pid}) owns the spool in ${cfg.stateDir} but cannot be signalled (${(err as NodeJS.ErrnoException).code}); run sync as its user or root`);
+    return 1;
+  }
+  say(`fsrecd is running (pid ${pid}) and owns the spool: asked it to upload the backlog now`);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const journal = new Journal(join(cfg.stateDir, 'journal'));
+    await journal.load(() => undefined);
+    const waiting = [...journal.entries.values()].filter((e) => e.state === 'finished' || e.state === 'uploading');
+    const line = `backlog: ${waiting.length} file(s)`;
+    if (line !== last) say(line);
+    last = line;
+    if (waiting.length === 0) return 0;
+    if (Date.now() > deadline) {
+      const err = waiting.map((e) => e.lastError).find(Boolean);
+      say(`still ${waiting.length} waiting after ${Math.round(timeoutMs / 1000)} s${err ? `; last error: ${err}` : ''} (the daemon keeps retrying)`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** What the running daemon says on its health endpoint (status reads the journal itself). */
@@ -78,8 +113,19 @@ export function registerCommands(program: Command): void {
       }
       const log = createLogger((opts.logLevel as LogLevel) ?? config.log.level);
       log.info(summarizeConfig(config));
-      const app = await startFsrecd({ config, watcher, log, metrics: new Metrics() });
+      const app = await startFsrecd({ config, watcher, log, metrics: new Metrics() }).catch((err: unknown) => {
+        if (err instanceof SpoolLockedError) {
+          log.error(`${err.message}; refusing to start a second one`, { stateDir: err.stateDir, pid: err.pid });
+          process.exit(1);
+        }
+        throw err;
+      });
       process.on('SIGHUP', () => void watcher.reload('SIGHUP'));
+      // fsrecd sync asks the running daemon (the spool's owner) to try every waiting upload now.
+      process.on('SIGUSR2', () => {
+        log.info('SIGUSR2 (fsrecd sync): retrying every waiting upload now');
+        app.spool.retryNow();
+      });
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) {
@@ -169,7 +215,8 @@ export function registerCommands(program: Command): void {
     .command('status')
     .description('recordings in progress, backlog and the last upload error, from the journal in state_dir')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { cfg, spool, index } = await openSpool(configPath(cmd), silentLogger());
+      // Read-only: the running daemon keeps the spool's lock.
+      const { cfg, spool, index } = await openSpool(configPath(cmd), silentLogger(), false);
       const s = spool.status();
       say(`FreeSWITCH: ${await daemonHealth(cfg.http.listen)}`);
       say(`recordings in progress: ${s.inProgress}`);
@@ -179,13 +226,25 @@ export function registerCommands(program: Command): void {
       say(`recordings index: ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
       const last = [...spool.journal.entries.values()].filter((e) => e.lastError && (e.state === 'finished' || e.state === 'uploading')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       say(`last upload error: ${last?.lastError ?? 'none'}`);
+      const owner = await lockOwner(cfg.stateDir);
+      say(`spool owner: ${owner === undefined ? 'none (no daemon running on this state_dir)' : `fsrecd pid ${owner}`}`);
     });
 
   program
     .command('sync')
-    .description('upload the backlog now, with progress')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const { spool } = await openSpool(configPath(cmd), createLogger('warn'));
+    .description('upload the backlog now, with progress (asks the running daemon to do it when one owns the spool)')
+    .option('--timeout <seconds>', 'with a running daemon: how long to wait for the backlog to empty', '300')
+    .action(async (opts: { timeout: string }, cmd: Command) => {
+      const cfg = await requireConfig(configPath(cmd));
+      const owner = await lockOwner(cfg.stateDir);
+      if (owner !== undefined) process.exit(await syncThroughDaemon(cfg, owner, Number(opts.timeout) * 1000));
+      const { spool } = await openSpool(configPath(cmd), createLogger('warn')).catch((err: unknown) => {
+        if (err instanceof SpoolLockedError) {
+          console.error(`${err.message}: it uploads by itself; run fsrecd sync again to ask it`);
+          process.exit(1);
+        }
+        throw err;
+      });
       const tty = process.stdout.isTTY;
       const mb = (n: number): string => (n / 1e6).toFixed(1);
       const s = await spool.drain((p) => {

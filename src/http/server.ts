@@ -5,9 +5,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import { Access } from './access';
+import { Access, type LoginRequest } from './access';
 import type { Principal } from './credentials';
 import { parseListen } from './listen';
+import { loginRequestProblem } from './login-origin';
 import { loadPage } from './page';
 import { handleRecordings, type RecordingsApi } from './recordings-routes';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
@@ -18,6 +19,8 @@ export interface Health {
   eslConnected: boolean;
   backlogFiles: number;
   oldestAgeSeconds: number;
+  /** What the spool says an operator must look at (journal writes failing, a full disk). */
+  problems?: string[];
 }
 
 export interface HttpOptions {
@@ -45,18 +48,24 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function loginFields(body: string, contentType: string): Record<string, string> {
-  if (contentType.startsWith('application/json')) {
-    try {
-      const o = JSON.parse(body) as unknown;
-      if (o && typeof o === 'object') return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-    } catch {
-      return {};
-    }
-    return {};
+/** The login JSON's string fields token, user and password; undefined when the body is not a JSON object. */
+function loginFields(body: string): LoginRequest | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(body);
+  } catch {
+    return undefined;
   }
-  return Object.fromEntries(new URLSearchParams(body));
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  const field = (k: string): string | undefined => {
+    const v = (o as Record<string, unknown>)[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  return { token: field('token'), user: field('user'), password: field('password') };
 }
+
+const retryAfter = (seconds: number): Record<string, string> => ({ 'Retry-After': String(seconds) });
+const TOO_MANY = 'too many failed logins: try again later';
 
 export async function startHttp(opts: HttpOptions): Promise<Server> {
   const { host, port } = parseListen(opts.listen);
@@ -74,14 +83,23 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
       const reasons: string[] = [];
       if (!h.eslConnected) reasons.push('FreeSWITCH event socket not connected');
       if (h.backlogFiles > opts.maxBacklogFiles) reasons.push(`${h.backlogFiles} recordings waiting for storage (over ${opts.maxBacklogFiles})`);
+      reasons.push(...(h.problems ?? []));
       return sendJson(res, reasons.length ? 503 : 200, { ok: reasons.length === 0, reasons, ...h });
     }
     if (path === '/login' && method === 'POST') {
+      const problem = loginRequestProblem(req.headers);
+      if (problem) {
+        req.resume();
+        return sendError(res, 403, problem);
+      }
       const body = await readBody(req);
       if (body === undefined) return sendError(res, 413, 'login body too large');
-      const session = opts.access.login(loginFields(body, req.headers['content-type'] ?? ''));
-      if (!session) {
-        opts.log.warn('HTTP login refused', { from: req.socket.remoteAddress });
+      const fields = loginFields(body);
+      if (!fields) return sendError(res, 400, 'login body must be a JSON object: {"token": ...} or {"user": ..., "password": ...}');
+      const session = await opts.access.login(fields, req.socket.remoteAddress);
+      if (session.kind === 'throttled') return sendError(res, 429, `${TOO_MANY} (in ${session.retryAfterSeconds} s)`, retryAfter(session.retryAfterSeconds));
+      if (session.kind === 'refused') {
+        opts.log.warn('HTTP login refused', { from: req.socket.remoteAddress, user: fields.user ?? '' });
         return sendError(res, 401, 'wrong token, user or password');
       }
       opts.log.info('HTTP login', { who: session.principal.name, tenant: session.principal.tenant ?? '*' });
@@ -94,12 +112,14 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
     if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     if (path === '/metrics' && opts.metricsWithoutAuth()) return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(opts.metrics.render());
 
-    const who = opts.access.authenticate(req);
+    const verdict = await opts.access.authenticate(req);
+    const who = verdict.kind === 'ok' ? verdict.principal : undefined;
     if (path === '/' || path === '/index.html') {
       // Without a credential the page is only its login form (it holds no data); the status still says 401.
       res.writeHead(who ? 200 : 401, { ...BASE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': page.csp }).end(method === 'HEAD' ? undefined : page.html);
       return;
     }
+    if (verdict.kind === 'throttled') return sendError(res, 429, `${TOO_MANY} (in ${verdict.retryAfterSeconds} s)`, retryAfter(verdict.retryAfterSeconds));
     if (!who) return unauthorized(res);
     if (path === '/metrics') {
       if (who.tenant !== undefined) return sendError(res, 403, 'metrics cover every tenant: a tenant-scoped credential cannot read them');

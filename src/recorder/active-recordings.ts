@@ -6,8 +6,11 @@ import type { RecordingMeta } from './types';
 
 export interface ActiveRecording {
   meta: RecordingMeta;
-  /** 'starting' until uuid_record answers +OK; 'stopping' after we sent stop. */
-  state: 'starting' | 'recording' | 'stopping';
+  /**
+   * 'starting' until uuid_record answers +OK; 'unknown' when its reply never came (FreeSWITCH may be
+   * recording: events or the resync settle it); 'stopping' after we sent stop.
+   */
+  state: 'starting' | 'unknown' | 'recording' | 'stopping';
   masked: boolean;
   /** The call ended while uuid_record was still on its way: finish as soon as FreeSWITCH answers. */
   callEnded?: boolean;

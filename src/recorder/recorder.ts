@@ -3,11 +3,12 @@
  * `uuid_record`, and follows RECORD_START/RECORD_STOP to hand each finished file to the sink (the spool).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Bus } from '../bus';
 import type { Call, Leg } from '../calls/types';
 import type { FsrecdConfig, RecordingOptions } from '../config/types';
-import type { EslEvent } from '../esl/types';
+import { EslCommandError, EslNotConnectedError, type EslEvent } from '../esl/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Decision, RecordingPlan } from '../policy/types';
@@ -15,6 +16,7 @@ import { ActiveRecordings, type ActiveRecording } from './active-recordings';
 import type { NamePath, NamedPath } from './naming-port';
 import { recordMaskCommand, recordStartCommand, recordStopCommand } from './record-command';
 import { readRecordStop } from './record-stop';
+import { mediaBugTargets } from './media-bugs';
 import type { RecordingMeta, RecordingSink } from './types';
 
 export interface RecorderDeps {
@@ -24,6 +26,8 @@ export interface RecorderDeps {
   decide: (call: Call) => Decision;
   namePath: NamePath;
   sink: RecordingSink;
+  /** Whether a file exists (an unanswered uuid_record is settled by what FreeSWITCH left on disk). */
+  fileExists?: (path: string) => Promise<boolean>;
   log: Logger;
   metrics: Metrics;
   now?: () => number;
@@ -65,8 +69,8 @@ export class Recorder {
     bus.on('legAnswered', (leg, call) => this.#consider(call, 'answer', leg));
     bus.on('callBridged', (call) => this.#consider(call, 'bridge'));
     bus.on('recordStart', (ev) => this.#onRecordStart(ev));
-    bus.on('recordStop', (ev) => void this.#onRecordStop(ev));
-    bus.on('callEnded', (call) => void this.#onCallEnded(call));
+    bus.on('recordStop', (ev) => this.#onRecordStop(ev));
+    bus.on('callEnded', (call) => this.#onCallEnded(call));
     bus.on('resynced', (calls) => this.#onResynced(calls));
   }
 
@@ -76,6 +80,11 @@ export class Recorder {
 
   active(): ActiveRecording[] {
     return this.#active.all();
+  }
+
+  /** This recorder follows the file at `path` (its RECORD_STOP, or the call's end, will settle it). */
+  follows(path: string): boolean {
+    return this.#active.hasPath(path);
   }
 
   stopAccepting(): void {
@@ -282,9 +291,19 @@ export class Recorder {
       if (options.announcement) await this.#announce(leg.uuid, options.announcement);
       return true;
     } catch (err) {
-      this.#active.remove(rec);
-      await journaled;
       const reason = err instanceof Error ? err.message : String(err);
+      await journaled;
+      if (outcomeUnknown(err)) {
+        // The command may have reached FreeSWITCH, which then records on: RECORD_START/STOP, the call's end
+        // or the next resync settle it. Journaled as still recording, never as failed.
+        if (rec.state === 'starting') rec.state = 'unknown';
+        metrics.inc('fsrecd_record_start_unanswered_total', 'uuid_record commands whose reply was late or lost (settled from events)');
+        log.warn('uuid_record reply late or lost; following the recording until FreeSWITCH says what became of it', { recording: meta.id, call: call.uuid, path, error: reason });
+        await sink.note?.(meta.id, `uuid_record reply not received: ${reason}`);
+        if (rec.callEnded) await this.#settleUnknown(rec, 'call-ended-during-start');
+        return true;
+      }
+      this.#active.remove(rec);
       metrics.inc('fsrecd_recordings_failed_total', 'Recordings FreeSWITCH refused to start', { reason: failureKind(reason) });
       log.error('uuid_record start failed', { recording: meta.id, call: call.uuid, leg: leg.uuid, path, error: reason });
       await sink.failed(meta, reason).catch((e: unknown) => log.error('could not journal a failed recording', { error: String(e) }));
@@ -369,7 +388,24 @@ export class Recorder {
 
   #onRecordStart(ev: EslEvent): void {
     const rec = this.#active.byPath(ev.get('Record-File-Path') ?? '');
-    if (rec && rec.state === 'starting') rec.state = 'recording';
+    if (rec && (rec.state === 'starting' || rec.state === 'unknown')) rec.state = 'recording';
+  }
+
+  /**
+   * A recording whose uuid_record reply never came, once its channel is gone (or FreeSWITCH has no media
+   * bug for it): a file on disk is a recording to store; no file means FreeSWITCH never started it.
+   */
+  async #settleUnknown(rec: ActiveRecording, cause: string): Promise<void> {
+    this.#active.remove(rec);
+    const { sink, log } = this.deps;
+    const exists = await (this.deps.fileExists ?? defaultFileExists)(rec.meta.path);
+    if (exists) {
+      log.info('unanswered uuid_record did record; storing the file', { recording: rec.meta.id, path: rec.meta.path });
+      await sink.finished(rec.meta, { endedAt: new Date(this.#now()).toISOString(), durationMs: this.#now() - Date.parse(rec.meta.startedAt), completionCause: cause });
+    } else {
+      log.warn('unanswered uuid_record left no file: FreeSWITCH did not record', { recording: rec.meta.id, path: rec.meta.path });
+      await sink.failed(rec.meta, `uuid_record reply lost and no file was written (${cause})`);
+    }
   }
 
   async #onRecordStop(ev: EslEvent): Promise<void> {
@@ -400,6 +436,10 @@ export class Recorder {
     this.#started.delete(call.uuid);
     this.#active.forgetCall(call.uuid);
     for (const rec of this.#active.ofCall(call.uuid)) {
+      if (rec.state === 'unknown') {
+        await this.#settleUnknown(rec, 'call-ended-without-record-stop');
+        continue;
+      }
       if (rec.state === 'starting') {
         // uuid_record is in flight: its reply decides (a -ERR journals it as failed, a +OK finishes it).
         rec.callEnded = true;
@@ -417,7 +457,8 @@ export class Recorder {
   }
 
   /** After a reconnect: calls that were answered while we were away get their decision now. */
-  #onResynced(calls: readonly Call[]): void {
+  async #onResynced(calls: readonly Call[]): Promise<void> {
+    await this.#settleUnknownAfterResync();
     for (const call of calls) {
       const aLeg = aLegOf(call);
       if (!aLeg?.answered) continue;
@@ -425,6 +466,35 @@ export class Recorder {
       if (aLeg.bridged) this.#consider(call, 'answer');
     }
   }
+
+  /** Unanswered starts on channels still up: FreeSWITCH's media bugs say whether it records. */
+  async #settleUnknownAfterResync(): Promise<void> {
+    for (const rec of this.#active.all()) {
+      if (rec.state !== 'unknown') continue;
+      try {
+        const targets = mediaBugTargets(await this.deps.api(`uuid_buglist ${rec.meta.legUuid}`));
+        if (targets.has(rec.meta.path)) {
+          rec.state = 'recording';
+          this.deps.log.info('unanswered uuid_record is recording after all', { recording: rec.meta.id });
+        } else await this.#settleUnknown(rec, 'not-recording-after-resync');
+      } catch (err) {
+        // -ERR: the channel is gone (its end settles the recording); a timeout: the next resync asks again.
+        this.deps.log.debug('uuid_buglist failed during resync', { recording: rec.meta.id, error: String(err) });
+      }
+    }
+  }
+}
+
+const defaultFileExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/**
+ * A command that may have reached FreeSWITCH: the reply timed out, or the connection dropped after it
+ * was written. A -ERR is a refusal; "not connected" before sending, or an unsafe command, sent nothing.
+ */
+function outcomeUnknown(err: unknown): boolean {
+  if (err instanceof EslCommandError) return false;
+  if (err instanceof EslNotConnectedError) return err.command === '(connection lost)';
+  return !(err instanceof Error && /refusing/.test(err.message));
 }
 
 function withSuffix(path: string, suffix: string): string {

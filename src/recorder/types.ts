@@ -51,4 +51,6 @@ export interface RecordingSink {
   discarded(meta: RecordingMeta, result: RecordingResult): Promise<void>;
   /** uuid_record failed or the file is gone: journaled with the reason. */
   failed(meta: RecordingMeta, reason: string): Promise<void>;
+  /** A remark on a recording still in progress (e.g. its start was not answered). */
+  note?(id: string, text: string): Promise<void>;
 }

@@ -1,9 +1,13 @@
 /**
  * The durable record of every recording: one small JSON file per recording under state_dir/journal,
  * replaced atomically at each step, so a crash or kill -9 leaves each entry in its last completed state.
+ *
+ * Writes to one entry are serialised and always write the entry's latest state: two steps of one
+ * recording racing each other can never leave an older state (or a torn file) on disk.
  */
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NO_FAULTS, type Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
 import { writeFileAtomic } from '../util/atomic-file';
 
@@ -11,18 +15,28 @@ export type EntryState = 'recording' | 'finished' | 'uploading' | 'stored' | 'fa
 
 export const TERMINAL: ReadonlySet<EntryState> = new Set(['stored', 'failed', 'discarded', 'lost']);
 
+/** The exact local file that was verified in storage: only this file may ever be deleted for the entry. */
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
+
 export interface JournalEntry {
   id: string;
   state: EntryState;
   meta: RecordingMeta;
   result?: RecordingResult;
-  /** Object key in the storage target. */
+  /** Object key in the storage target: the intended one, then the one really used once stored. */
   key: string;
   attempts: number;
   lastError?: string;
   /** Bytes of the local file: when it finished, then the verified size once stored. */
   size?: number;
   md5?: string;
+  /** Set when stored: which local file the stored copy was verified against. */
+  verified?: FileIdentity;
   updatedAt: string;
   /** Set when the file was adopted from the spool rather than recorded by this daemon. */
   adopted?: boolean;
@@ -32,15 +46,23 @@ export function entryFileName(id: string): string {
   return `${id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 180)}.json`;
 }
 
+/** Per entry: the write running now and the one queued behind it (which will write the latest state). */
+interface WriteSlot {
+  running?: Promise<void>;
+  queued?: Promise<void>;
+}
+
 export class Journal {
   readonly entries = new Map<string, JournalEntry>();
   /** Local path -> entry id: the spool scan asks "does anyone own this file?" for every file. */
   readonly #byPath = new Map<string, string>();
+  readonly #slots = new Map<string, WriteSlot>();
 
   constructor(
     readonly dir: string,
     /** Told of every entry once it is durable (the recordings index follows the journal this way). */
     private readonly onPut?: (entry: JournalEntry) => void,
+    private readonly faults: Faults = NO_FAULTS,
   ) {}
 
   async load(onCorrupt: (file: string, err: unknown) => void): Promise<void> {
@@ -49,29 +71,62 @@ export class Journal {
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
       try {
         const e = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as JournalEntry;
-        if (e && typeof e.id === 'string' && e.meta && typeof e.meta.path === 'string') {
+        if (e && typeof e.id === 'string' && e.meta && typeof e.meta.path === 'string' && typeof e.state === 'string') {
           this.entries.set(e.id, e);
-          this.#byPath.set(e.meta.path, e.id);
-        }
-        else onCorrupt(name, new Error('not a journal entry'));
+          this.#index(e);
+        } else onCorrupt(name, new Error('not a journal entry'));
       } catch (err) {
         onCorrupt(name, err);
       }
     }
   }
 
-  async put(entry: JournalEntry): Promise<void> {
+  /**
+   * Records the entry in memory at once and makes it durable. Resolves when a write holding this state (or
+   * a later one) is on disk; rejects when that write failed (the caller retries with `flush`).
+   */
+  put(entry: JournalEntry): Promise<void> {
     entry.updatedAt = new Date().toISOString();
     this.entries.set(entry.id, entry);
-    this.#byPath.set(entry.meta.path, entry.id);
-    await writeFileAtomic(join(this.dir, entryFileName(entry.id)), JSON.stringify(entry));
-    this.onPut?.(entry);
+    this.#index(entry);
+    return this.flush(entry.id);
+  }
+
+  /** Writes the entry's current state again (a retry after a failed write). */
+  flush(id: string): Promise<void> {
+    let slot = this.#slots.get(id);
+    if (!slot) {
+      slot = {};
+      this.#slots.set(id, slot);
+    }
+    // A write not started yet will take the newest state when it starts: share it.
+    if (slot.queued) return slot.queued;
+    const s = slot;
+    const run: Promise<void> = (s.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        s.queued = undefined;
+        s.running = run;
+        const e = this.entries.get(id);
+        if (!e) return;
+        const text = JSON.stringify(e);
+        await writeFileAtomic(join(this.dir, entryFileName(id)), text, { faults: this.faults, writer: 'journal' });
+        this.onPut?.(JSON.parse(text) as JournalEntry);
+      })
+      .finally(() => {
+        if (s.running === run) s.running = undefined;
+        if (!s.running && !s.queued && this.#slots.get(id) === s) this.#slots.delete(id);
+      });
+    s.queued = run;
+    return run;
   }
 
   /** Forgets an entry that needs nothing more (see upload.journal_keep_days). */
   async remove(id: string): Promise<void> {
     const e = this.entries.get(id);
     if (!e) return;
+    await this.#slots.get(id)?.running?.catch(() => undefined);
+    this.faults.at('journal.unlink');
     await unlink(join(this.dir, entryFileName(id))).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
@@ -83,4 +138,21 @@ export class Journal {
     const id = this.#byPath.get(path);
     return id === undefined ? undefined : this.entries.get(id);
   }
+
+  /**
+   * A path names at most one entry: the one that can still act on the file. Reused paths (a name reused
+   * after a restart, a dialplan recording) keep an unfinished entry over a finished one, then the newest.
+   */
+  #index(e: JournalEntry): void {
+    const curId = this.#byPath.get(e.meta.path);
+    const cur = curId === undefined || curId === e.id ? undefined : this.entries.get(curId);
+    if (cur && rank(cur) > rank(e)) return;
+    this.#byPath.set(e.meta.path, e.id);
+  }
+}
+
+/** Unfinished entries first, then the newest start. */
+function rank(e: JournalEntry): number {
+  const started = Date.parse(e.meta.startedAt) || 0;
+  return (TERMINAL.has(e.state) ? 0 : 1e15) + started;
 }

@@ -1,12 +1,14 @@
 /**
  * Hands every finished recording to the storage target and only then removes the local file. Every step
- * is journaled first, so a crash, kill -9 or storage outage loses nothing: on start the spool resumes what
- * was in flight and adopts files in spool_dir that nobody journaled (e.g. recorded by the dialplan).
+ * is journaled, so a crash, kill -9 or storage outage loses nothing: on start the spool resumes what was in
+ * flight and adopts files in spool_dir that no entry can act on (e.g. recorded by the dialplan), once
+ * FreeSWITCH says it is no longer writing them. The promises are in the README's "Guarantees".
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, stat, statfs, unlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { UploadConfig } from '../config/types';
+import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { RecordingMeta, RecordingResult, RecordingSink } from '../recorder/types';
@@ -14,7 +16,9 @@ import { md5File } from '../storage/local-target';
 import type { StorageTarget } from '../storage/target';
 import { walkFiles } from '../util/walk-files';
 import { retryDelay } from './backoff';
-import { Journal, TERMINAL, type JournalEntry } from './journal';
+import { Journal, TERMINAL, type FileIdentity, type JournalEntry } from './journal';
+import { acquireSpoolLock, type SpoolLock } from './lock';
+import { decideScan, sameFile, type FoundFile } from './scan-decision';
 
 export interface SpoolOptions {
   stateDir: string;
@@ -26,8 +30,19 @@ export interface SpoolOptions {
   now?: () => number;
   /** Told of every journal entry once it is durable (the recordings index). */
   onJournal?: (entry: JournalEntry) => void;
-  /** Crash tests only: called after the target accepted an object, before the journal says so. */
-  afterPut?: (id: string) => void;
+  /** Numbered durable steps (tests inject crashes and errors there). */
+  faults?: Faults;
+  /** Directories below spool_dir the scan must never enter (state_dir, a local storage dir). */
+  excludeDirs?: readonly string[];
+  /**
+   * The files FreeSWITCH is writing now (its media bugs), or undefined while it cannot be asked. Without
+   * this option (fsrecd sync with the daemon stopped) a file unchanged for orphan_stable_ms is finished.
+   */
+  recordedPaths?: () => Promise<ReadonlySet<string> | undefined>;
+  /** The recorder follows this path and will hear its RECORD_STOP. */
+  recorderFollows?: (path: string) => boolean;
+  /** Take state_dir's lock (one owner of the journal at a time); off only for read-only commands. */
+  lock?: boolean;
 }
 
 export interface SpoolStatus {
@@ -37,6 +52,10 @@ export interface SpoolStatus {
   oldestAgeSeconds: number;
   stored: number;
   lost: number;
+  /** Entries whose latest state could not be written to the journal yet (disk full, I/O error). */
+  journalWritesFailing: number;
+  /** Something an operator must look at (journal writes failing, a full disk); empty when all is well. */
+  problems: string[];
   lastError?: string;
 }
 
@@ -47,6 +66,14 @@ export interface DrainProgress {
   bytesTotal: number;
 }
 
+interface WriteFailure {
+  since: number;
+  error: string;
+  attempts: number;
+}
+
+const PENDING = new Set(['finished', 'uploading']);
+
 export class Spool implements RecordingSink {
   readonly journal: Journal;
   readonly #queue: string[] = [];
@@ -54,35 +81,42 @@ export class Spool implements RecordingSink {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #sizes = new Map<string, number>();
-  readonly #startedAt: number;
+  readonly #writeFailures = new Map<string, WriteFailure>();
+  readonly #writeRetries = new Map<string, Promise<void>>();
+  readonly #faults: Faults;
+  #lock: SpoolLock | undefined;
   #scanTimer: NodeJS.Timeout | undefined;
+  #scanning: Promise<void> | undefined;
   #running = false;
   #prunedAt: number | undefined;
   #lastError: string | undefined;
+  #diskProblem: string | undefined;
   readonly #now: () => number;
 
   private constructor(private readonly opts: SpoolOptions) {
-    this.journal = new Journal(join(opts.stateDir, 'journal'), opts.onJournal);
+    this.#faults = opts.faults ?? NO_FAULTS;
+    this.journal = new Journal(resolve(opts.stateDir, 'journal'), opts.onJournal, this.#faults);
     this.#now = opts.now ?? Date.now;
-    this.#startedAt = this.#now();
     opts.metrics.onCollect(() => this.#gauge());
   }
 
   static async open(opts: SpoolOptions): Promise<Spool> {
     const spool = new Spool(opts);
+    await mkdir(opts.stateDir, { recursive: true, mode: 0o750 });
+    if (opts.lock !== false) spool.#lock = await acquireSpoolLock(opts.stateDir, spool.#faults);
     await spool.journal.load((file, err) => opts.log.error('unreadable journal entry left in place', { file, error: String(err) }));
     return spool;
   }
 
-  /** Resumes unfinished work, then keeps scanning the spool for orphans. */
+  /** Resumes unfinished work, then keeps scanning the spool for files that need storing. */
   async start(): Promise<void> {
     this.#running = true;
     // FreeSWITCH would create it with the first recording; creating it now lets the disk guard watch it at once.
     await mkdir(this.opts.spoolDir, { recursive: true, mode: 0o750 }).catch(() => undefined);
-    for (const e of this.journal.entries.values()) if (e.state === 'finished' || e.state === 'uploading') this.#enqueue(e.id);
+    for (const e of this.journal.entries.values()) if (PENDING.has(e.state)) this.#enqueue(e.id);
     await this.scan();
-    const every = Math.max(500, this.opts.upload.orphanStableMs);
-    this.#scanTimer = setInterval(() => void this.scan().catch((err: unknown) => this.opts.log.error('spool scan failed', { error: String(err) })), every);
+    const every = Math.max(500, Math.min(this.opts.upload.orphanStableMs, 30_000));
+    this.#scanTimer = setInterval(() => void this.scan(), every);
     this.#scanTimer.unref();
     this.#pump();
   }
@@ -93,31 +127,128 @@ export class Spool implements RecordingSink {
     if (this.#scanTimer) clearInterval(this.#scanTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    const all = Promise.allSettled([...this.#inFlight.values()]);
+    const all = Promise.allSettled([...this.#inFlight.values(), ...this.#writeRetries.values()]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    await this.#lock?.release();
+    this.#lock = undefined;
   }
 
+  /** `fsrecd sync` against a running daemon (SIGUSR2): every waiting upload is tried now, not at its backoff. */
+  retryNow(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    for (const e of this.journal.entries.values()) if (PENDING.has(e.state)) this.#enqueue(e.id);
+    this.#pump();
+    void this.scan();
+  }
+
+  // RecordingSink: none of these rejects. A journal write that fails is retried until it lands.
+
   async started(meta: RecordingMeta): Promise<void> {
-    await this.journal.put({ id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' });
+    await this.#persist({ id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' });
   }
 
   async finished(meta: RecordingMeta, result: RecordingResult): Promise<void> {
-    const e = this.journal.entries.get(meta.id) ?? { id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' };
+    const e = this.#entryFor(meta);
     // The size now, so the backlog is known in bytes even to a process that only reads the journal.
     const size = await stat(meta.path).then((st) => st.size, () => undefined);
-    await this.journal.put({ ...e, state: 'finished', result, size });
+    // The upload goes ahead from memory even while the journal cannot be written: deleting the local
+    // file waits for a durable "stored", and a crash before that finds the file again.
+    const written = this.#persist({ ...e, state: 'finished', result, size, lastError: undefined });
     this.#enqueue(meta.id);
     this.#pump();
+    await written;
   }
 
   async discarded(meta: RecordingMeta, result: RecordingResult): Promise<void> {
-    const e = this.journal.entries.get(meta.id) ?? { id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' };
-    await this.journal.put({ ...e, state: 'discarded', result, lastError: result.completionCause });
+    await this.#persist({ ...this.#entryFor(meta), state: 'discarded', result, lastError: result.completionCause });
   }
 
   async failed(meta: RecordingMeta, reason: string): Promise<void> {
-    const e = this.journal.entries.get(meta.id) ?? { id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' };
-    await this.journal.put({ ...e, state: 'failed', lastError: reason });
+    await this.#persist({ ...this.#entryFor(meta), state: 'failed', lastError: reason });
+  }
+
+  /** A note on an entry that changes nothing else (an unanswered uuid_record, say). */
+  async note(id: string, text: string): Promise<void> {
+    const e = this.journal.entries.get(id);
+    if (e) await this.#persist({ ...e, lastError: text });
+  }
+
+  #entryFor(meta: RecordingMeta): JournalEntry {
+    return this.journal.entries.get(meta.id) ?? { id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '' };
+  }
+
+  /**
+   * Puts the entry in the journal. Resolves once it is durable or its first write failed; a failed write
+   * is retried with backoff in the background until it lands, and shows in status() meanwhile.
+   */
+  async #persist(e: JournalEntry): Promise<boolean> {
+    try {
+      await this.journal.put(e);
+      this.#writeSucceeded(e.id);
+      return true;
+    } catch (err) {
+      if (isSimulatedCrash(err)) throw err;
+      this.#writeFailed(e.id, err);
+      void this.#retryWrite(e.id);
+      return false;
+    }
+  }
+
+  /** Resolves only once the entry's latest state is on disk (or the spool stopped). */
+  async #durable(id: string): Promise<boolean> {
+    const retry = this.#writeRetries.get(id);
+    if (!retry) {
+      try {
+        await this.journal.flush(id);
+        this.#writeSucceeded(id);
+        return true;
+      } catch (err) {
+        if (isSimulatedCrash(err)) throw err;
+        this.#writeFailed(id, err);
+      }
+    }
+    await this.#retryWrite(id);
+    return !this.#writeFailures.has(id);
+  }
+
+  #retryWrite(id: string): Promise<void> {
+    let p = this.#writeRetries.get(id);
+    if (p) return p;
+    p = (async () => {
+      for (let attempt = 1; this.#writeFailures.has(id); attempt++) {
+        if (!this.#running && attempt > 3) return; // stopping: a restart finds the older state and redoes the step
+        await new Promise<void>((r) => {
+          const t = setTimeout(() => {
+            this.#timers.delete(t);
+            r();
+          }, retryDelay(attempt, this.opts.upload.retryMinMs, this.opts.upload.retryMaxMs));
+          t.unref();
+          this.#timers.add(t);
+        });
+        try {
+          await this.journal.flush(id);
+          this.#writeSucceeded(id);
+        } catch (err) {
+          if (isSimulatedCrash(err)) return;
+          this.#writeFailed(id, err);
+        }
+      }
+    })().finally(() => this.#writeRetries.delete(id));
+    this.#writeRetries.set(id, p);
+    return p;
+  }
+
+  #writeFailed(id: string, err: unknown): void {
+    const error = `journal write failed in ${this.journal.dir}: ${err instanceof Error ? err.message : String(err)}`;
+    const prev = this.#writeFailures.get(id);
+    this.#writeFailures.set(id, { since: prev?.since ?? this.#now(), error, attempts: (prev?.attempts ?? 0) + 1 });
+    this.opts.metrics.inc('fsrecd_journal_write_failures_total', 'Journal writes that failed (retried until they land)');
+    if (!prev) this.opts.log.error('journal write failed; retrying until it lands (nothing is deleted meanwhile)', { recording: id, stateDir: this.opts.stateDir, error });
+  }
+
+  #writeSucceeded(id: string): void {
+    if (this.#writeFailures.delete(id)) this.opts.log.info('journal write landed after retries', { recording: id });
   }
 
   status(): SpoolStatus {
@@ -126,23 +257,38 @@ export class Spool implements RecordingSink {
     let oldest = this.#now();
     let stored = 0;
     let lost = 0;
+    let inProgress = 0;
     for (const e of this.journal.entries.values()) {
       if (e.state === 'stored') stored++;
       else if (e.state === 'lost') lost++;
-      else if (e.state === 'finished' || e.state === 'uploading') {
+      else if (e.state === 'recording') inProgress++;
+      else if (PENDING.has(e.state)) {
         backlogFiles++;
         backlogBytes += this.#sizes.get(e.id) ?? e.size ?? e.result?.reportedSize ?? 0;
         oldest = Math.min(oldest, Date.parse(e.result?.endedAt ?? e.meta.startedAt) || oldest);
       }
     }
-    const inProgress = [...this.journal.entries.values()].filter((e) => e.state === 'recording').length;
-    return { inProgress, backlogFiles, backlogBytes, oldestAgeSeconds: Math.max(0, Math.round((this.#now() - oldest) / 1000)), stored, lost, lastError: this.#lastError };
+    const problems: string[] = [];
+    const failing = [...this.#writeFailures.values()];
+    if (failing.length) problems.push(`${failing.length} journal entr${failing.length === 1 ? 'y' : 'ies'} not written since ${new Date(Math.min(...failing.map((f) => f.since))).toISOString()}: ${failing[0]?.error}`);
+    if (this.#diskProblem) problems.push(this.#diskProblem);
+    return {
+      inProgress,
+      backlogFiles,
+      backlogBytes,
+      oldestAgeSeconds: Math.max(0, Math.round((this.#now() - oldest) / 1000)),
+      stored,
+      lost,
+      journalWritesFailing: failing.length,
+      problems,
+      lastError: this.#lastError,
+    };
   }
 
   /** Uploads everything pending now (fsrecd sync); resolves when the backlog is empty or only failures remain. */
   async drain(onProgress?: (p: DrainProgress) => void): Promise<SpoolStatus> {
     this.#running = true;
-    const pending = [...this.journal.entries.values()].filter((e) => e.state === 'finished' || e.state === 'uploading');
+    const pending = [...this.journal.entries.values()].filter((e) => PENDING.has(e.state));
     const sizes = await Promise.all(pending.map((e) => stat(e.meta.path).then((s) => s.size, () => 0)));
     const progress: DrainProgress = { filesDone: 0, filesTotal: pending.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
     for (const [i, e] of pending.entries()) {
@@ -154,39 +300,77 @@ export class Spool implements RecordingSink {
     return this.status();
   }
 
-  /** Adopts complete files in spool_dir that no journal entry names, and journaled recordings left over from a crash. */
-  async scan(): Promise<void> {
-    const stableMs = this.opts.upload.orphanStableMs;
-    for await (const file of walkFiles(this.opts.spoolDir)) {
-      let st;
-      try {
-        st = await stat(file);
-      } catch {
-        continue;
-      }
-      const age = this.#now() - st.mtimeMs;
-      const owner = this.journal.byPath(file);
-      if (owner?.state === 'stored') {
-        // keep_local_days: the local copy goes once it is that old; with 0, a crash came before the unlink.
-        if (age >= this.opts.upload.keepLocalDays * 86_400_000) await unlink(file).catch(() => undefined);
-        continue;
-      }
-      if (owner) {
-        // Recorded by an earlier run that died before RECORD_STOP: finished once FreeSWITCH stopped writing.
-        if (owner.state === 'recording' && Date.parse(owner.meta.startedAt) < this.#startedAt && age >= stableMs) {
-          await this.finished(owner.meta, { endedAt: new Date(st.mtimeMs).toISOString(), durationMs: 0, completionCause: 'recovered-after-restart' });
-        }
-        continue;
-      }
-      if (age < stableMs || st.size === 0) continue;
-      const rel = relative(this.opts.spoolDir, file).split('\\').join('/');
-      const meta = adoptedMeta(file, rel, st.mtimeMs);
-      this.opts.log.info('adopting a recording no journal names', { path: file });
-      await this.journal.put({ id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '', adopted: true });
-      await this.finished(meta, { endedAt: new Date(st.mtimeMs).toISOString(), durationMs: 0, completionCause: 'adopted' });
+  /** One pass over spool_dir (never two at once): finishes, adopts and cleans up what the journal says. */
+  scan(): Promise<void> {
+    this.#scanning ??= this.#scan()
+      .catch((err: unknown) => {
+        if (!isSimulatedCrash(err)) this.opts.log.error('spool scan failed', { spoolDir: this.opts.spoolDir, error: String(err) });
+      })
+      .finally(() => (this.#scanning = undefined));
+    return this.#scanning;
+  }
+
+  async #scan(): Promise<void> {
+    const ctx = {
+      now: this.#now(),
+      stableMs: this.opts.upload.orphanStableMs,
+      keepLocalMs: this.opts.upload.keepLocalDays * 86_400_000,
+      recorderFollows: this.opts.recorderFollows ?? (() => false),
+    };
+    const candidates: Array<{ file: FoundFile; finish?: JournalEntry; cause?: string }> = [];
+    for await (const path of walkFiles(this.opts.spoolDir, this.opts.excludeDirs)) {
+      const st = await stat(path).catch(() => undefined);
+      if (!st || !st.isFile()) continue;
+      const file: FoundFile = { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+      const action = decideScan(file, this.journal.byPath(path), ctx);
+      if (action.kind === 'remove-stored-copy') await this.#removeVerified(action.entry);
+      else if (action.kind === 'finish') candidates.push({ file, finish: action.entry, cause: action.cause });
+      else if (action.kind === 'adopt') candidates.push({ file });
     }
+    if (candidates.length) await this.#takeCandidates(candidates);
     await this.#checkDisk();
     await this.#prune();
+  }
+
+  /** Finishes or adopts files FreeSWITCH is not writing; while it cannot be asked, waits. */
+  async #takeCandidates(candidates: Array<{ file: FoundFile; finish?: JournalEntry; cause?: string }>): Promise<void> {
+    let recorded: ReadonlySet<string> | undefined = new Set();
+    if (this.opts.recordedPaths) {
+      recorded = await this.opts.recordedPaths().catch(() => undefined);
+      if (!recorded) {
+        this.opts.log.debug('FreeSWITCH cannot be asked which files it records; adoption waits', { candidates: candidates.length });
+        return;
+      }
+    }
+    for (const { file, finish, cause } of candidates) {
+      if (recorded.has(file.path) || this.opts.recorderFollows?.(file.path)) continue;
+      if (finish) {
+        this.opts.log.info('finishing a recording whose file is complete', { recording: finish.id, path: file.path, was: finish.state, cause });
+        await this.finished(finish.meta, { ...(finish.result ?? { durationMs: 0 }), endedAt: finish.result?.endedAt ?? new Date(file.mtimeMs).toISOString(), completionCause: cause ?? 'finished-by-scan' });
+        continue;
+      }
+      const rel = relative(this.opts.spoolDir, file.path).split('\\').join('/');
+      const meta = adoptedMeta(file.path, rel, file.mtimeMs);
+      this.opts.log.info('adopting a recording no journal entry can act on', { path: file.path });
+      await this.#persist({ id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '', adopted: true });
+      await this.finished(meta, { endedAt: new Date(file.mtimeMs).toISOString(), durationMs: 0, completionCause: 'adopted' });
+    }
+  }
+
+  /** Removes the local file only if it is the very file that was verified in storage. */
+  async #removeVerified(e: JournalEntry): Promise<void> {
+    const st = await stat(e.meta.path).catch(() => undefined);
+    if (!st) return;
+    const now: FileIdentity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+    if (e.verified ? !sameFile(now, e.verified) : st.size !== e.size) {
+      this.opts.log.warn('a different file is at a stored recording\'s path; it is kept and stored as its own recording', { recording: e.id, path: e.meta.path });
+      return;
+    }
+    this.#faults.at('spool.unlink-local');
+    await unlink(e.meta.path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') this.opts.log.warn('could not remove a stored recording\'s local copy', { path: e.meta.path, error: err.message });
+    });
+    this.#faults.at('spool.after-unlink-local');
   }
 
   /** Removes journal entries that need nothing more, at most once an hour (they stay in the recordings index). */
@@ -197,8 +381,8 @@ export class Spool implements RecordingSink {
     const keepMs = this.opts.upload.journalKeepDays * 86_400_000;
     let removed = 0;
     for (const e of [...this.journal.entries.values()]) {
-      if (!TERMINAL.has(e.state) || now - (Date.parse(e.updatedAt) || now) < keepMs) continue;
-      // A stored recording's local copy (keep_local_days) must stay known as stored, or the scan would adopt it again.
+      if (!TERMINAL.has(e.state) || now - (Date.parse(e.updatedAt) || now) < keepMs || this.#writeFailures.has(e.id)) continue;
+      // A file still at the path keeps its entry: the scan must know a stored copy, or finish a failed one.
       if (await stat(e.meta.path).then(() => true, () => false)) continue;
       await this.journal.remove(e.id);
       removed++;
@@ -217,65 +401,78 @@ export class Spool implements RecordingSink {
     while (this.#inFlight.size < this.opts.upload.concurrency && this.#queue.length > 0) {
       const id = this.#queue.shift() as string;
       this.#queued.delete(id);
-      const p = this.#upload(id).finally(() => {
-        this.#inFlight.delete(id);
-        this.#pump();
-      });
+      const p = this.#upload(id)
+        .catch((err: unknown) => {
+          // #upload handles its own errors; this is the last guard: the pump never throws.
+          if (!isSimulatedCrash(err)) this.opts.log.error('upload step failed unexpectedly; will retry', { recording: id, error: String(err) });
+          this.#retryLater(id, 1);
+        })
+        .finally(() => {
+          this.#inFlight.delete(id);
+          this.#pump();
+        });
       this.#inFlight.set(id, p);
     }
   }
 
+  #retryLater(id: string, attempts: number): void {
+    if (!this.#running) return;
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      this.#enqueue(id);
+      this.#pump();
+    }, retryDelay(attempts, this.opts.upload.retryMinMs, this.opts.upload.retryMaxMs));
+    t.unref();
+    this.#timers.add(t);
+  }
+
   async #upload(id: string): Promise<void> {
     const e = this.journal.entries.get(id);
-    if (!e || TERMINAL.has(e.state)) return;
+    if (!e || !PENDING.has(e.state)) return;
     const { target, log, metrics, upload } = this.opts;
-    let size: number;
-    try {
-      size = (await stat(e.meta.path)).size;
-      this.#sizes.set(id, size);
-    } catch (err) {
+    const before = await stat(e.meta.path).catch((err: NodeJS.ErrnoException) => err);
+    if (before instanceof Error) {
       // The journal says finished but the file is gone: lost, said once, never retried in a loop.
-      await this.journal.put({ ...e, state: 'lost', lastError: `local file missing: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+      await this.#persist({ ...e, state: 'lost', lastError: `local file missing: ${before.code ?? String(before)}` });
       metrics.inc('fsrecd_uploads_total', 'Upload outcomes', { result: 'lost' });
       log.error('recording lost: the local file vanished before it was stored', { recording: id, path: e.meta.path });
       return;
     }
+    const size = before.size;
+    this.#sizes.set(id, size);
     try {
       const md5 = await md5File(e.meta.path);
-      // Only an entry that was already uploading (or failed) can have an object in the target already.
-      const mayExist = e.attempts > 0 || e.state === 'uploading';
-      await this.journal.put({ ...e, state: 'uploading', attempts: e.attempts + 1 });
-      const existing = mayExist ? await target.stat(e.key) : null;
-      // After a crash between put and journal update the object may already be there: verify, do not re-put.
-      if (!existing || existing.size !== size || (existing.md5 && existing.md5 !== md5)) {
-        await target.put(e.meta.path, e.key, e.meta, e.result, md5);
-        this.opts.afterPut?.(id);
-      }
-      const got = await target.stat(e.key);
+      // "uploading" is informative: a crash at any point below is recovered by re-running the upload,
+      // which finds an object already stored for this recording instead of making a second one.
+      this.#persist({ ...e, state: 'uploading', attempts: e.attempts + 1 }).catch(() => undefined);
+      this.#faults.at('upload.put-object');
+      const stored = await target.put(e.meta.path, e.key, e.meta, e.result, md5, this.#faults);
+      this.#faults.at('upload.verify');
+      const got = await target.stat(stored.key);
       if (!got || got.size !== size || (got.md5 !== undefined && got.md5 !== md5)) {
-        throw new Error(`verification failed for ${e.key}: stored ${got ? `${got.size} bytes md5 ${got.md5}` : 'nothing'}, local ${size} bytes md5 ${md5}`);
+        throw new Error(`verification failed for ${stored.key}: stored ${got ? `${got.size} bytes md5 ${got.md5 ?? '(not given)'}` : 'nothing'}, local ${size} bytes md5 ${md5}`);
+      }
+      const after = await stat(e.meta.path);
+      const verified: FileIdentity = { size: after.size, mtimeMs: after.mtimeMs, ino: after.ino, dev: after.dev };
+      if (after.size !== size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {
+        throw new Error(`local file ${e.meta.path} changed while it was uploaded (is something still writing it?)`);
       }
       metrics.inc('fsrecd_uploads_total', 'Upload outcomes', { result: 'ok' });
-      await this.journal.put({ ...(this.journal.entries.get(id) as JournalEntry), state: 'stored', size, md5, lastError: undefined });
-      if (upload.keepLocalDays === 0) await unlink(e.meta.path).catch(() => undefined);
+      const cur = this.journal.entries.get(id) ?? e;
+      await this.#persist({ ...cur, state: 'stored', key: stored.key, size, md5, verified, lastError: undefined });
       this.#sizes.delete(id);
-      log.info('recording stored', { recording: id, key: e.key, bytes: size, target: target.describe() });
+      log.info('recording stored', { recording: id, key: stored.key, bytes: size, target: target.describe() });
+      // The local copy goes only once "stored" is on disk: else a crash would leave neither file nor record.
+      if (upload.keepLocalDays === 0 && (await this.#durable(id))) await this.#removeVerified(this.journal.entries.get(id) ?? e);
     } catch (err) {
+      if (isSimulatedCrash(err)) throw err;
       const message = err instanceof Error ? err.message : String(err);
-      const cur = this.journal.entries.get(id) as JournalEntry;
-      await this.journal.put({ ...cur, state: 'finished', lastError: message }).catch(() => undefined);
+      const cur = this.journal.entries.get(id) ?? e;
+      if (cur.state !== 'stored') await this.#persist({ ...cur, state: 'finished', lastError: message });
       if (message !== this.#lastError) log.error('upload failed; will retry', { recording: id, target: target.describe(), error: message });
       this.#lastError = message;
       metrics.inc('fsrecd_uploads_total', 'Upload outcomes', { result: 'error' });
-      if (this.#running) {
-        const t = setTimeout(() => {
-          this.#timers.delete(t);
-          this.#enqueue(id);
-          this.#pump();
-        }, retryDelay(cur.attempts, upload.retryMinMs, upload.retryMaxMs));
-        t.unref();
-        this.#timers.add(t);
-      }
+      this.#retryLater(id, cur.attempts);
     }
   }
 
@@ -285,20 +482,31 @@ export class Spool implements RecordingSink {
     metrics.set('fsrecd_backlog_files', 'Finished recordings not yet stored', s.backlogFiles);
     metrics.set('fsrecd_backlog_bytes', 'Bytes not yet stored', s.backlogBytes);
     metrics.set('fsrecd_backlog_oldest_seconds', 'Age of the oldest recording not yet stored', s.backlogFiles ? s.oldestAgeSeconds : 0);
+    metrics.set('fsrecd_journal_writes_failing', 'Journal entries whose latest state is not on disk yet', s.journalWritesFailing);
   }
 
   async #checkDisk(): Promise<void> {
-    try {
-      const fs = await statfs(this.opts.spoolDir);
-      const used = 1 - fs.bavail / fs.blocks;
-      this.opts.metrics.set('fsrecd_disk_used_ratio', 'Fraction of the spool filesystem in use', used);
-      this.opts.metrics.set('fsrecd_disk_free_bytes', 'Bytes free for fsrecd on the spool filesystem', fs.bavail * fs.bsize);
-      if (used * 100 >= this.opts.upload.diskWarnPercent) {
-        this.opts.log.warn('spool filesystem nearly full', { spoolDir: this.opts.spoolDir, usedPercent: Math.round(used * 100) });
+    const dirs = [...new Set([this.opts.spoolDir, this.opts.stateDir])];
+    const full: string[] = [];
+    for (const dir of dirs) {
+      try {
+        const fs = await statfs(dir);
+        const used = 1 - fs.bavail / fs.blocks;
+        if (dir === this.opts.spoolDir) {
+          this.opts.metrics.set('fsrecd_disk_used_ratio', 'Fraction of the spool filesystem in use', used);
+          this.opts.metrics.set('fsrecd_disk_free_bytes', 'Bytes free for fsrecd on the spool filesystem', fs.bavail * fs.bsize);
+        }
+        // Under one MiB free, FreeSWITCH truncates recordings (completion cause uri-failure) and journal writes fail.
+        if (fs.bavail * fs.bsize < 1024 * 1024) full.push(dir);
+        else if (used * 100 >= this.opts.upload.diskWarnPercent) this.opts.log.warn('filesystem nearly full', { dir, usedPercent: Math.round(used * 100) });
+      } catch {
+        // spool_dir not there yet: FreeSWITCH creates it with the first recording.
       }
-    } catch {
-      // spool_dir not there yet: FreeSWITCH creates it with the first recording.
     }
+    const problem = full.length ? `filesystem full: ${full.join(', ')} (recordings are truncated and journal writes fail)` : undefined;
+    if (problem && problem !== this.#diskProblem) this.opts.log.error('disk full', { dirs: full });
+    this.opts.metrics.set('fsrecd_disk_full', 'A spool or state filesystem has under 1 MiB free (1) or not (0)', full.length ? 1 : 0);
+    this.#diskProblem = problem;
   }
 }
 

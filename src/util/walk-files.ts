@@ -1,8 +1,17 @@
-/** Every regular file below a directory, streamed; dot files (our temporaries) and a missing directory are skipped. */
+/**
+ * Every regular file below a directory, streamed; dot files (our temporaries), a missing directory and the
+ * excluded directories (the daemon's own state inside a spool, were it ever configured so) are skipped.
+ */
 import { opendir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-export async function* walkFiles(dir: string): AsyncGenerator<string> {
+export async function* walkFiles(dir: string, exclude: readonly string[] = []): AsyncGenerator<string> {
+  const skip = new Set(exclude.map((d) => resolve(d)));
+  yield* walk(resolve(dir), skip);
+}
+
+async function* walk(dir: string, skip: ReadonlySet<string>): AsyncGenerator<string> {
+  if (skip.has(dir)) return;
   let handle;
   try {
     handle = await opendir(dir);
@@ -12,7 +21,7 @@ export async function* walkFiles(dir: string): AsyncGenerator<string> {
   for await (const d of handle) {
     if (d.name.startsWith('.')) continue;
     const p = join(dir, d.name);
-    if (d.isDirectory()) yield* walkFiles(p);
+    if (d.isDirectory()) yield* walk(p, skip);
     else if (d.isFile()) yield p;
   }
 }
