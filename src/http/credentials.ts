@@ -22,15 +22,23 @@ export interface CredentialIssue {
   message: string;
 }
 
+export interface TokenEntry {
+  principal: Principal;
+  /** Changes when the line's token or tenant does: a session opened with it ends then. */
+  fingerprint: string;
+}
+
 export interface UserEntry {
   principal: Principal;
   /** Plain password, or $scrypt$N$salt$hash. */
   secret: string;
+  /** Changes when the user's password, hash or tenant does: a session opened with it ends then. */
+  fingerprint: string;
 }
 
 export interface Credentials {
-  /** sha256(token) hex -> principal: lookups by hash never compare secrets byte by byte. */
-  tokens: Map<string, Principal>;
+  /** sha256(token) hex -> entry: lookups by hash never compare secrets byte by byte. */
+  tokens: Map<string, TokenEntry>;
   users: Map<string, UserEntry>;
 }
 
@@ -59,7 +67,7 @@ export function parseTokens(text: string, file: string, into: Credentials, issue
     }
     const hash = sha256(token);
     if (into.tokens.has(hash)) issues.push({ file, line: l.no, column: col, message: 'this token is listed twice' });
-    into.tokens.set(hash, { name: `token on line ${l.no}`, tenant });
+    into.tokens.set(hash, { principal: { name: `token on line ${l.no}`, tenant }, fingerprint: sha256(`token\0${hash}\0${tenant ?? ''}`) });
   }
 }
 
@@ -89,37 +97,50 @@ export function parseUsers(text: string, file: string, into: Credentials, issues
       continue;
     }
     if (secret.startsWith('$scrypt$') ? !parseScrypt(secret) : secret.length < 8) {
-      issues.push({ file, line: l.no, column: col + first + 1, message: secret.startsWith('$scrypt$') ? 'malformed $scrypt$ hash (make one with: fsrecd passwd NAME)' : 'a password is at least 8 characters' });
+      const message = secret.startsWith('$scrypt$') ? `malformed $scrypt$ hash, or its cost is not a power of two from ${MIN_SCRYPT_N} to ${MAX_SCRYPT_N} (make one with: fsrecd passwd NAME)` : 'a password is at least 8 characters';
+      issues.push({ file, line: l.no, column: col + first + 1, message });
       continue;
     }
     if (into.users.has(name)) issues.push({ file, line: l.no, column: col, message: `user ${name} is listed twice` });
-    into.users.set(name, { principal: { name, tenant }, secret });
+    into.users.set(name, { principal: { name, tenant }, secret, fingerprint: sha256(`user\0${name}\0${secret}\0${tenant ?? ''}`) });
   }
 }
 
-interface ScryptHash {
+export interface ScryptHash {
   n: number;
   salt: Buffer;
   hash: Buffer;
 }
 
-function parseScrypt(s: string): ScryptHash | undefined {
-  const m = /^\$scrypt\$(\d{4,7})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{40,})$/.exec(s);
+/** The cost `fsrecd passwd` uses, and the one a check for an unknown user pays when no hash says otherwise. */
+export const DEFAULT_SCRYPT_N = 16384;
+const MIN_SCRYPT_N = 1024;
+/** 128 * r(8) * N bytes must stay under SCRYPT_MAXMEM: a costlier hash could never be checked. */
+const MAX_SCRYPT_N = 32768;
+export const SCRYPT_MAXMEM = 64 * 1024 * 1024;
+
+export function parseScrypt(s: string): ScryptHash | undefined {
+  const m = /^\$scrypt\$(\d{4,5})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{40,})$/.exec(s);
   if (!m) return undefined;
   const n = Number(m[1]);
-  if ((n & (n - 1)) !== 0) return undefined;
+  if ((n & (n - 1)) !== 0 || n < MIN_SCRYPT_N || n > MAX_SCRYPT_N) return undefined;
   return { n, salt: Buffer.from(m[2] as string, 'base64url'), hash: Buffer.from(m[3] as string, 'base64url') };
 }
 
-export function hashPassword(password: string, n = 16384): string {
+/** For `fsrecd passwd` (a command, not a request: it may block). */
+export function hashPassword(password: string, n = DEFAULT_SCRYPT_N): string {
   const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, { N: n, maxmem: 64 * 1024 * 1024 });
+  const hash = scryptSync(password, salt, 32, { N: n, maxmem: SCRYPT_MAXMEM });
   return `$scrypt$${n}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
+/**
+ * Synchronous, for commands and tests only: it blocks the event loop for the whole scrypt. The HTTP
+ * listener checks passwords with PasswordCheck (password-check.ts), off the event loop.
+ */
 export function verifyPassword(password: string, secret: string): boolean {
   const h = parseScrypt(secret);
-  if (h) return timingSafeEqual(scryptSync(password, h.salt, h.hash.length, { N: h.n, maxmem: 64 * 1024 * 1024 }), h.hash);
+  if (h) return timingSafeEqual(scryptSync(password, h.salt, h.hash.length, { N: h.n, maxmem: SCRYPT_MAXMEM }), h.hash);
   return timingSafeEqual(Buffer.from(sha256(password), 'hex'), Buffer.from(sha256(secret), 'hex'));
 }
 

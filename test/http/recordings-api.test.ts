@@ -182,10 +182,12 @@ t.test('basic auth, and the page login: a session cookie that logout ends', asyn
   const basic = { authorization: `Basic ${Buffer.from(`${USER.name}:${USER.password}`).toString('base64')}` };
   t.equal((await (await fetch(`${base}/api/recordings`, { headers: basic })).json() as Page).recordings.length, 4, 'basic auth');
 
-  const bad = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'nope' }) });
+  // What the page sends: JSON with its own origin (a browser adds Origin; form posts are refused, see login-listener.test.ts).
+  const json = { 'content-type': 'application/json', origin: base };
+  const bad = await fetch(`${base}/login`, { method: 'POST', headers: json, body: JSON.stringify({ token: 'nope' }) });
   t.equal(bad.status, 401);
   t.equal(bad.headers.get('set-cookie'), null);
-  const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: ACME_TOKEN }).toString() });
+  const login = await fetch(`${base}/login`, { method: 'POST', headers: json, body: JSON.stringify({ token: ACME_TOKEN }) });
   t.equal(login.status, 200);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
   t.match(login.headers.get('set-cookie'), /HttpOnly; SameSite=Strict/);
