@@ -54,6 +54,7 @@ export function defaultConfig(): FsrecdConfig {
       apiTimeoutMs: 5000,
       reconnectMinMs: 500,
       reconnectMaxMs: 30_000,
+      heartbeatTimeoutMs: 60_000,
     },
     spoolDir,
     stateDir: '/var/lib/fsrecd',

@@ -91,6 +91,15 @@ export class Reader {
     return v;
   }
 
+  /** A whole number (milliseconds, counts) within [min, max]. */
+  integer(path: string[], v: unknown, def: number, min: number, max: number): number {
+    if (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v)) {
+      this.error(path, `expected a whole number, got ${v}`);
+      return def;
+    }
+    return this.num(path, v, def, min, max);
+  }
+
   bool(path: string[], v: unknown, def: boolean): boolean {
     if (v === undefined || v === null) return def;
     if (typeof v !== 'boolean') {

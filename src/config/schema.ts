@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { emptyCredentials, parseTokens, parseUsers, type CredentialIssue, type Credentials } from '../http/credentials';
 import { parseListen } from '../http/listen';
-import { compileTemplate } from '../naming/namer';
+import { checkFilenameTemplate, checkObjectKeyTemplate } from '../naming/template-check';
 import { defaultConfig, emptyAccount } from './defaults';
+import { describeOverlap, firstSegmentBelow, isStateEntry, overlap } from './dir-overlap';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
 import type { Reader } from './reader';
 import { Secret } from './secret';
@@ -23,19 +24,50 @@ interface Ctx {
   env: NodeJS.ProcessEnv;
 }
 
+/** Relative to the main file's directory; always normalised (no trailing /, no .. segments). */
 function path(ctx: Ctx, p: string[], v: unknown, def: string): string {
-  const s = ctx.r.str(p, v, def);
-  return isAbsolute(s) ? s : resolve(ctx.baseDir, s);
+  return resolve(ctx.baseDir, ctx.r.str(p, v, def));
 }
 
-function template(ctx: Ctx, p: string[], v: unknown, def: string): string {
+/** A template is checked (no code, no constructors) and test-rendered with hostile sample values. */
+function template(ctx: Ctx, p: string[], v: unknown, def: string, check: (source: string) => string | undefined): string {
   const s = ctx.r.str(p, v, def);
-  try {
-    compileTemplate(s);
-  } catch (err) {
-    ctx.r.error(p, `bad template: ${(err instanceof Error ? err.message : String(err)).split('\n').join(' ').replace(/\s+/g, ' ')}`);
-  }
+  const problem = check(s);
+  if (problem) ctx.r.error(p, problem);
   return s;
+}
+
+interface Dirs {
+  spoolDir: string;
+  stateDir: string;
+  allowedDirs: string[];
+  storageDir?: string;
+  /** Which keys the operator wrote (a defaulted directory is located at the one it clashes with). */
+  given: { spoolDir: boolean; stateDir: boolean; storageDir: boolean };
+}
+
+/** The daemon's directories must not overlap (see dir-overlap.ts for why). */
+function checkDirectories(r: Reader, d: Dirs): void {
+  const stateVsSpool = overlap(d.stateDir, d.spoolDir);
+  if (stateVsSpool) {
+    const at = d.given.stateDir || !d.given.spoolDir ? ['state_dir'] : ['spool_dir'];
+    r.error(at, `state_dir ${d.stateDir} ${describeOverlap(stateVsSpool)} spool_dir ${d.spoolDir}: the spool scan would upload and delete the journal and toggles; give them separate directories`);
+  }
+  if (d.storageDir !== undefined && d.given.storageDir) {
+    const vsSpool = overlap(d.storageDir, d.spoolDir);
+    if (vsSpool) r.error(['storage', 'dir'], `storage.dir ${d.storageDir} ${describeOverlap(vsSpool)} spool_dir ${d.spoolDir}: stored recordings would be taken for new ones; give them separate directories`);
+    const vsState = overlap(d.storageDir, d.stateDir);
+    const below = firstSegmentBelow(d.stateDir, d.storageDir);
+    if (vsState && (vsState !== 'inside' || (below !== undefined && isStateEntry(below)))) {
+      r.error(['storage', 'dir'], `storage.dir ${d.storageDir} ${describeOverlap(vsState)} ${vsState === 'inside' ? `state_dir's own ${below}` : `state_dir ${d.stateDir}`}: the journal, toggles and index would be listed as recordings; use a directory of its own (the default is <state_dir>/recordings)`);
+    }
+  }
+  d.allowedDirs.forEach((dir, i) => {
+    const vsState = overlap(dir, d.stateDir);
+    if (vsState) r.error(['allowed_dirs', String(i)], `${dir} ${describeOverlap(vsState)} state_dir ${d.stateDir}: recordings must not be written among the daemon's own files`);
+    const vsStorage = d.storageDir === undefined ? undefined : overlap(dir, d.storageDir);
+    if (vsStorage) r.error(['allowed_dirs', String(i)], `${dir} ${describeOverlap(vsStorage)} storage.dir ${d.storageDir}: a recording would be stored onto itself and then deleted`);
+  });
 }
 
 function options(ctx: Ctx, p: string[], v: unknown): Partial<RecordingOptions> {
@@ -134,7 +166,7 @@ function storage(ctx: Ctx, p: string[], v: unknown, stateDir: string): StorageCo
     pathStyle: r.bool([...p, 'path_style'], o.path_style, true),
     accessKey: accessKey ?? placeholder,
     secretKey: secretKey ?? placeholder,
-    keyTemplate: o.key_template === undefined ? undefined : template(ctx, [...p, 'key_template'], o.key_template, ''),
+    keyTemplate: o.key_template === undefined ? undefined : template(ctx, [...p, 'key_template'], o.key_template, '', checkObjectKeyTemplate),
   };
 }
 
@@ -172,12 +204,13 @@ function credentialsFile(ctx: Ctx, p: string[], v: unknown, parse: CredentialPar
 export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: string, env: NodeJS.ProcessEnv): FsrecdConfig {
   const ctx: Ctx = { r, baseDir, env };
   const d = defaultConfig();
-  const top = r.map([], value, TOP);
+  // Top-level keys starting with x- are the operator's own (anchors to share with *alias, as in Compose).
+  const top = r.map([], Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-'))), TOP);
   if (top['call_recording'] !== undefined && top['call-recording'] !== undefined) {
     r.error(['call-recording'], 'give call_recording or call-recording, not both');
   }
 
-  const e = r.map(['esl'], top.esl, ['host', 'port', 'password', 'password_file', 'password_env', 'connect_timeout_ms', 'api_timeout_ms', 'reconnect_min_ms', 'reconnect_max_ms']);
+  const e = r.map(['esl'], top.esl, ['host', 'port', 'password', 'password_file', 'password_env', 'connect_timeout_ms', 'api_timeout_ms', 'reconnect_min_ms', 'reconnect_max_ms', 'heartbeat_timeout_ms']);
   const eslHost = r.str(['esl', 'host'], e.host, d.esl.host);
   const esl = {
     host: eslHost,
@@ -187,6 +220,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
     apiTimeoutMs: r.num(['esl', 'api_timeout_ms'], e.api_timeout_ms, d.esl.apiTimeoutMs, 100, 600_000),
     reconnectMinMs: r.num(['esl', 'reconnect_min_ms'], e.reconnect_min_ms, d.esl.reconnectMinMs, 10, 600_000),
     reconnectMaxMs: r.num(['esl', 'reconnect_max_ms'], e.reconnect_max_ms, d.esl.reconnectMaxMs, 10, 3_600_000),
+    heartbeatTimeoutMs: r.integer(['esl', 'heartbeat_timeout_ms'], e.heartbeat_timeout_ms, d.esl.heartbeatTimeoutMs, 1000, 3_600_000),
   };
   if (esl.reconnectMaxMs < esl.reconnectMinMs) r.error(['esl', 'reconnect_max_ms'], 'must be at least reconnect_min_ms');
 
@@ -259,6 +293,15 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
   };
   if (features.toggle.code === features.onDemand.code) r.error(['features', 'on_demand', 'code'], 'must differ from features.toggle.code');
 
+  const storageConfig = storage(ctx, ['storage'], top.storage, stateDir);
+  checkDirectories(r, {
+    spoolDir,
+    stateDir,
+    allowedDirs,
+    storageDir: storageConfig.type === 'local' ? storageConfig.dir : undefined,
+    given: { spoolDir: top.spool_dir !== undefined, stateDir: top.state_dir !== undefined, storageDir: (top.storage as Record<string, unknown> | null | undefined)?.dir !== undefined },
+  });
+
   const u = r.map(['upload'], top.upload, ['concurrency', 'retry_min_ms', 'retry_max_ms', 'keep_local_days', 'journal_keep_days', 'disk_warn_percent', 'orphan_stable_ms', 'health_max_backlog']);
   return {
     sources: [],
@@ -275,16 +318,16 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
       metricsWithoutAuth: r.bool(['http', 'metrics_without_auth'], http.metrics_without_auth, d.http.metricsWithoutAuth),
     },
     naming: {
-      filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate),
+      filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate, (s) => checkFilenameTemplate(s, 'call', spoolDir, allowedDirs)),
       filenameExtension: ext.toLowerCase(),
-      onDemandFilenameTemplate: template(ctx, [crKey, 'on_demand_filename_template'], cr.on_demand_filename_template, d.naming.onDemandFilenameTemplate),
+      onDemandFilenameTemplate: template(ctx, [crKey, 'on_demand_filename_template'], cr.on_demand_filename_template, d.naming.onDemandFilenameTemplate, (s) => checkFilenameTemplate(s, 'on-demand', spoolDir, allowedDirs)),
     },
     network: { externalContexts: r.strList(['network', 'external_contexts'], net.external_contexts, d.network.externalContexts), externalNumberPatterns: patterns },
     recording,
     accounts,
     defaultAccount,
     features,
-    storage: storage(ctx, ['storage'], top.storage, stateDir),
+    storage: storageConfig,
     upload: {
       concurrency: r.num(['upload', 'concurrency'], u.concurrency, d.upload.concurrency, 1, 64),
       retryMinMs: r.num(['upload', 'retry_min_ms'], u.retry_min_ms, d.upload.retryMinMs, 10, 3_600_000),

@@ -93,6 +93,8 @@ export interface EslConfig {
   apiTimeoutMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** FreeSWITCH sends a HEARTBEAT event every 20 s by default: silence this long means it is gone (reconnect). */
+  heartbeatTimeoutMs: number;
 }
 
 export interface NamingConfig {

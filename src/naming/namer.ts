@@ -3,10 +3,11 @@
  * absolute directory). On any failure the recording is still made, under a safe fallback name, and the
  * result carries the error for a loud log line.
  */
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { NamingConfig } from '../config/types';
 import { sanitizeExtension, sanitizeRendered } from './sanitize';
+import { compileTemplate, oneLine, renderTemplate } from './template-env';
 import type { NamingVars } from './variables';
 
 export interface NamedPath {
@@ -16,12 +17,7 @@ export interface NamedPath {
   error?: string;
 }
 
-/** No loaders: a template can include nothing from disk. Autoescape off: these are paths, not HTML. */
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
-
-export function compileTemplate(source: string): nunjucks.Template {
-  return new nunjucks.Template(source, env, undefined, true);
-}
+export { compileTemplate } from './template-env';
 
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);
@@ -50,7 +46,7 @@ export class RecordingNamer {
     const ext = sanitizeExtension(extension, sanitizeExtension(this.naming.filenameExtension, 'wav'));
     const source = kind === 'on-demand' ? this.naming.onDemandFilenameTemplate : this.naming.filenameTemplate;
     try {
-      const rendered = this.#template(source).render(vars).trim();
+      const rendered = renderTemplate(this.#template(source), vars).trim();
       const absolute = rendered.startsWith('/');
       const clean = sanitizeRendered(rendered);
       if (!clean) throw new Error('the template rendered an empty name');
@@ -60,7 +56,7 @@ export class RecordingNamer {
       if (!inside(root, candidate)) throw new Error(`path ${candidate} escapes ${root}`);
       return { absolutePath: candidate, relativePath: relative(root, candidate).split(sep).join('/'), root };
     } catch (err) {
-      return this.#fallback(vars, ext, err instanceof Error ? err.message : String(err));
+      return this.#fallback(vars, ext, oneLine(err));
     }
   }
 

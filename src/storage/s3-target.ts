@@ -6,15 +6,14 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
-import nunjucks from 'nunjucks';
 import type { S3StorageConfig } from '../config/types';
+import { renderObjectKey } from '../naming/object-key';
 import type { Logger } from '../log';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
 import { audioContentType } from './content-type';
 import { contentDisposition } from '../util/content-disposition';
 import type { ByteRange, ListedObject, RecordingStore, StoredObject } from './target';
 
-const env = new nunjucks.Environment(null, { autoescape: false });
 const PART_SIZE = 8 * 1024 * 1024;
 
 /** Header-safe: ASCII printable, no CR/LF, bounded. */
@@ -50,11 +49,12 @@ export class S3Target implements RecordingStore {
     return `s3 bucket ${this.cfg.bucket} at ${this.cfg.useSsl ? 'https' : 'http'}://${this.cfg.endpoint}${this.cfg.port ? `:${this.cfg.port}` : ''}`;
   }
 
+  /**
+   * key_template rendered by the naming layer (checked template, cleaned variables, at most 1,000 bytes);
+   * never throws: a template that fails gives the relative path (check-config reports such templates).
+   */
   keyFor(meta: RecordingMeta): string {
-    const fallback = meta.relativePath;
-    if (!this.cfg.keyTemplate) return fallback;
-    const k = env.renderString(this.cfg.keyTemplate, { ...meta, relative_path: meta.relativePath }).replace(/^\/+/, '');
-    return k.split('/').some((s) => s === '..' || s === '.') || !k ? fallback : k;
+    return renderObjectKey(this.cfg.keyTemplate, meta).key;
   }
 
   async #ensureBucket(): Promise<void> {
