@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 import type { Bus } from '../bus';
 import type { Call, Leg } from '../calls/types';
 import type { FsrecdConfig, RecordingOptions } from '../config/types';
-import { EslCommandError, EslNotConnectedError, type EslEvent } from '../esl/types';
+import type { EslEvent } from '../esl/types';
+import { outcomeUnknown } from './command-outcome';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Decision, RecordingPlan } from '../policy/types';
@@ -486,16 +487,6 @@ export class Recorder {
 }
 
 const defaultFileExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
-
-/**
- * A command that may have reached FreeSWITCH: the reply timed out, or the connection dropped after it
- * was written. A -ERR is a refusal; "not connected" before sending, or an unsafe command, sent nothing.
- */
-function outcomeUnknown(err: unknown): boolean {
-  if (err instanceof EslCommandError) return false;
-  if (err instanceof EslNotConnectedError) return err.command === '(connection lost)';
-  return !(err instanceof Error && /refusing/.test(err.message));
-}
 
 function withSuffix(path: string, suffix: string): string {
   if (!suffix) return path;

@@ -83,6 +83,7 @@ export class Spool implements RecordingSink {
   readonly #sizes = new Map<string, number>();
   readonly #writeFailures = new Map<string, WriteFailure>();
   readonly #writeRetries = new Map<string, Promise<void>>();
+  readonly #sleepers = new Set<() => void>();
   readonly #faults: Faults;
   #lock: SpoolLock | undefined;
   #scanTimer: NodeJS.Timeout | undefined;
@@ -127,6 +128,7 @@ export class Spool implements RecordingSink {
     if (this.#scanTimer) clearInterval(this.#scanTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    for (const wake of [...this.#sleepers]) wake();
     const all = Promise.allSettled([...this.#inFlight.values(), ...this.#writeRetries.values()]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
     await this.#lock?.release();
@@ -217,15 +219,9 @@ export class Spool implements RecordingSink {
     if (p) return p;
     p = (async () => {
       for (let attempt = 1; this.#writeFailures.has(id); attempt++) {
-        if (!this.#running && attempt > 3) return; // stopping: a restart finds the older state and redoes the step
-        await new Promise<void>((r) => {
-          const t = setTimeout(() => {
-            this.#timers.delete(t);
-            r();
-          }, retryDelay(attempt, this.opts.upload.retryMinMs, this.opts.upload.retryMaxMs));
-          t.unref();
-          this.#timers.add(t);
-        });
+        // Stopping: one last try; a restart finds the older state on disk and redoes the step from there.
+        if (!this.#running && attempt > 1) return;
+        await this.#sleep(retryDelay(attempt, this.opts.upload.retryMinMs, this.opts.upload.retryMaxMs));
         try {
           await this.journal.flush(id);
           this.#writeSucceeded(id);
@@ -237,6 +233,23 @@ export class Spool implements RecordingSink {
     })().finally(() => this.#writeRetries.delete(id));
     this.#writeRetries.set(id, p);
     return p;
+  }
+
+  /** A wait that stop() cuts short. */
+  #sleep(ms: number): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(t);
+        this.#timers.delete(t);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      t.unref();
+      this.#timers.add(t);
+      this.#sleepers.add(wake);
+    });
   }
 
   #writeFailed(id: string, err: unknown): void {
