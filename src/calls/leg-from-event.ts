@@ -1,6 +1,10 @@
 /**
  * Reads who is on a leg from a channel event (or a `uuid_dump … json` record, which has the same headers).
  * docs/design.md section 2 and the captures' README say which headers carry what.
+ *
+ * Every field is validated here, at the edge (docs/design.md section 9): a uuid that could not be one (it
+ * travels into `uuid_record <uuid> …` commands) drops the event, a time out of range is ignored, a text
+ * field is bounded. A malformed event is used in part or not at all; nothing here throws.
  */
 import type { EslEvent } from '../esl/types';
 import type { Leg, LegDirection } from './types';
@@ -12,10 +16,38 @@ export interface LegVariableNames {
   recordFormat: string;
 }
 
-function microsToMs(value: string | undefined): number | undefined {
-  if (!value || value === '0') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? Math.floor(n / 1000) : undefined;
+/** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 date (and a log line) can hold with four digits. */
+export const MAX_TIME_MS = 253_402_300_799_999;
+/** Longest text kept from one header: a real value is far shorter; a 4 KB caller name is noise. */
+export const TEXT_MAX = 1024;
+
+/**
+ * FreeSWITCH's microsecond times (Event-Date-Timestamp, Caller-Channel-*-Time) in ms; undefined for absent,
+ * `0` (not yet), anything but digits, or a time outside 1970–9999 (which `new Date(...).toISOString()`
+ * cannot even print).
+ */
+export function microsToMs(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,18}$/.test(value)) return undefined;
+  const ms = Math.floor(Number(value) / 1000);
+  return ms > 0 && ms <= MAX_TIME_MS ? ms : undefined;
+}
+
+/**
+ * A channel uuid, or undefined. FreeSWITCH's are RFC 4122 text, but `origination_uuid` lets a dialplan pick
+ * any; what is accepted is what can ride in an api command unquoted: letters, digits and `_ . : @ + -`.
+ */
+export function validUuid(value: string | undefined): string | undefined {
+  return value !== undefined && /^[A-Za-z0-9][\w.:@+-]{0,127}$/.test(value) ? value : undefined;
+}
+
+/** A text header, bounded; undefined stays undefined. */
+export function text(value: string | undefined): string | undefined {
+  return value === undefined || value.length <= TEXT_MAX ? value : value.slice(0, TEXT_MAX);
+}
+
+/** A file path FreeSWITCH reports: non-empty, bounded, and without NUL, CR or LF. */
+export function validPath(value: string | undefined): string | undefined {
+  return value && value.length <= 4096 && !/[\0\r\n]/.test(value) ? value : undefined;
 }
 
 function direction(ev: EslEvent): LegDirection {
@@ -25,48 +57,54 @@ function direction(ev: EslEvent): LegDirection {
 /** The device (directory user) on a leg: the authenticated caller, or the dialled user on a leg to a phone. */
 function device(ev: EslEvent, dir: LegDirection): string | undefined {
   if (dir === 'inbound') {
-    return ev.get('variable_user_name') ?? ev.get('variable_sip_auth_username') ?? undefined;
+    return text(ev.get('variable_user_name') ?? ev.get('variable_sip_auth_username'));
   }
-  return ev.get('variable_dialed_user') ?? ev.get('variable_user_name') ?? undefined;
+  return text(ev.get('variable_dialed_user') ?? ev.get('variable_user_name'));
 }
 
 function otherLeg(ev: EslEvent): string | undefined {
-  return ev.get('Other-Leg-Unique-ID') ?? ev.get('variable_bridge_uuid') ?? ev.get('variable_signal_bond') ?? undefined;
+  return validUuid(ev.get('Other-Leg-Unique-ID') ?? ev.get('variable_bridge_uuid') ?? ev.get('variable_signal_bond'));
 }
 
+function domain(ev: EslEvent): string {
+  return text(ev.get('variable_domain_name') ?? ev.get('variable_dialed_domain')) ?? '';
+}
+
+/** A leg from a channel event; undefined when the event names no valid channel uuid. */
 export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowMs: number): Leg | undefined {
-  const uuid = ev.get('Unique-ID');
+  const uuid = validUuid(ev.get('Unique-ID'));
   if (!uuid) return undefined;
   const dir = direction(ev);
-  const context = ev.get('Caller-Context') ?? '';
+  const context = text(ev.get('Caller-Context')) ?? '';
   const answerState = ev.get('Answer-State');
   const answeredAt = microsToMs(ev.get('Caller-Channel-Answered-Time'));
   const bridgedAt = microsToMs(ev.get('Caller-Channel-Bridged-Time'));
+  const other = otherLeg(ev);
   const leg: Leg = {
     uuid,
-    callUuid: ev.get('Channel-Call-UUID') || ev.get('variable_call_uuid') || uuid,
+    callUuid: validUuid(ev.get('Channel-Call-UUID')) ?? validUuid(ev.get('variable_call_uuid')) ?? uuid,
     direction: dir,
-    callerNumber: ev.get('Caller-Caller-ID-Number') ?? '',
-    callerName: ev.get('Caller-Caller-ID-Name') ?? '',
-    destinationNumber: ev.get('Caller-Destination-Number') ?? '',
+    callerNumber: text(ev.get('Caller-Caller-ID-Number')) ?? '',
+    callerName: text(ev.get('Caller-Caller-ID-Name')) ?? '',
+    destinationNumber: text(ev.get('Caller-Destination-Number')) ?? '',
     context,
     // After a reconnect the dump says where the leg is now; the channel list says where it entered.
-    entryContext: ev.get('X-Fsrecd-Initial-Context') ?? context,
-    domain: ev.get('variable_domain_name') ?? ev.get('variable_dialed_domain') ?? '',
+    entryContext: text(ev.get('X-Fsrecd-Initial-Context')) ?? context,
+    domain: domain(ev),
     device: device(ev, dir),
-    userVar: ev.get('variable_fsrecd_user'),
-    gateway: ev.get('variable_sip_gateway_name'),
-    otherLegUuid: otherLeg(ev),
-    channelName: ev.get('Channel-Name') ?? '',
-    node: ev.get('FreeSWITCH-Hostname') ?? '',
-    sipCallId: ev.get('variable_sip_call_id'),
-    ccQueue: ev.get('variable_cc_queue'),
-    ccAgent: ev.get('variable_cc_agent'),
-    recordName: ev.get(`variable_${names.recordName}`),
-    recordFormat: ev.get(`variable_${names.recordFormat}`),
-    recordingPath: ev.get('variable_fsrecd_recording'),
+    userVar: text(ev.get('variable_fsrecd_user')),
+    gateway: text(ev.get('variable_sip_gateway_name')),
+    otherLegUuid: other,
+    channelName: text(ev.get('Channel-Name')) ?? '',
+    node: text(ev.get('FreeSWITCH-Hostname')) ?? '',
+    sipCallId: text(ev.get('variable_sip_call_id')),
+    ccQueue: text(ev.get('variable_cc_queue')),
+    ccAgent: text(ev.get('variable_cc_agent')),
+    recordName: text(ev.get(`variable_${names.recordName}`)),
+    recordFormat: text(ev.get(`variable_${names.recordFormat}`)),
+    recordingPath: validPath(ev.get('variable_fsrecd_recording')),
     answered: answerState === 'answered' || answeredAt !== undefined,
-    bridged: bridgedAt !== undefined && otherLeg(ev) !== undefined,
+    bridged: bridgedAt !== undefined && other !== undefined,
     createdAt: microsToMs(ev.get('Caller-Channel-Created-Time')) ?? microsToMs(ev.get('Event-Date-Timestamp')) ?? fallbackNowMs,
     answeredAt,
     bridgedAt,
@@ -79,17 +117,17 @@ export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowM
  * variables a dialplan set) without forgetting where the leg entered.
  */
 export function refreshLeg(leg: Leg, ev: EslEvent, names: LegVariableNames): void {
-  const context = ev.get('Caller-Context');
+  const context = text(ev.get('Caller-Context'));
   if (context) leg.context = context;
-  leg.domain ||= ev.get('variable_domain_name') ?? ev.get('variable_dialed_domain') ?? '';
+  leg.domain ||= domain(ev);
   leg.device ??= device(ev, leg.direction);
-  leg.userVar ??= ev.get('variable_fsrecd_user');
-  leg.gateway ??= ev.get('variable_sip_gateway_name');
-  leg.ccQueue ??= ev.get('variable_cc_queue');
-  leg.ccAgent ??= ev.get('variable_cc_agent');
-  leg.recordName = ev.get(`variable_${names.recordName}`) ?? leg.recordName;
-  leg.recordFormat = ev.get(`variable_${names.recordFormat}`) ?? leg.recordFormat;
-  leg.recordingPath = ev.get('variable_fsrecd_recording') ?? leg.recordingPath;
-  const callerNumber = ev.get('Caller-Caller-ID-Number');
+  leg.userVar ??= text(ev.get('variable_fsrecd_user'));
+  leg.gateway ??= text(ev.get('variable_sip_gateway_name'));
+  leg.ccQueue ??= text(ev.get('variable_cc_queue'));
+  leg.ccAgent ??= text(ev.get('variable_cc_agent'));
+  leg.recordName = text(ev.get(`variable_${names.recordName}`)) ?? leg.recordName;
+  leg.recordFormat = text(ev.get(`variable_${names.recordFormat}`)) ?? leg.recordFormat;
+  leg.recordingPath = validPath(ev.get('variable_fsrecd_recording')) ?? leg.recordingPath;
+  const callerNumber = text(ev.get('Caller-Caller-ID-Number'));
   if (callerNumber !== undefined) leg.callerNumber = callerNumber;
 }
