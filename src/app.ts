@@ -98,6 +98,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
       apiTimeoutMs: cfg.esl.apiTimeoutMs,
       reconnectMinMs: cfg.esl.reconnectMinMs,
       reconnectMaxMs: cfg.esl.reconnectMaxMs,
+      heartbeatTimeoutMs: cfg.esl.heartbeatTimeoutMs,
     },
     log,
   );

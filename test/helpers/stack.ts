@@ -27,14 +27,14 @@ export const bearer = (token: string): { headers: { authorization: string } } =>
 
 export const PHONE = (n: string, domain = 'acme.example'): { number: string; device: string; domain: string } => ({ number: n, device: n, domain });
 
-export async function startStack(t: { teardown(fn: () => unknown): void }, rules: string, simOpts: { clockUs?: () => number; apiTimeoutMs?: number } = {}): Promise<Stack> {
+export async function startStack(t: { teardown(fn: () => unknown): void }, rules: string, simOpts: { clockUs?: () => number; apiTimeoutMs?: number; heartbeatMs?: number; heartbeatTimeoutMs?: number } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-e2e-'));
-  const sim = new FreeswitchSimulator({ password: 'Test-Pw-1', clockUs: simOpts.clockUs });
+  const sim = new FreeswitchSimulator({ password: 'Test-Pw-1', clockUs: simOpts.clockUs, heartbeatMs: simOpts.heartbeatMs });
   const port = await sim.start();
   writeFileSync(join(dir, 'tokens'), `# test tokens\n${ADMIN_TOKEN}\n${ACME_TOKEN} acme.example\n${OTHER_TOKEN} other.example\n`, { mode: 0o600 });
   writeFileSync(join(dir, 'users'), `${USER.name}:${USER.password}\n`, { mode: 0o600 });
   const yaml = `
-esl: {host: 127.0.0.1, port: ${port}, password: Test-Pw-1, reconnect_min_ms: 20, reconnect_max_ms: 200, api_timeout_ms: ${simOpts.apiTimeoutMs ?? 3000}}
+esl: {host: 127.0.0.1, port: ${port}, password: Test-Pw-1, reconnect_min_ms: 20, reconnect_max_ms: 200, api_timeout_ms: ${simOpts.apiTimeoutMs ?? 3000}${simOpts.heartbeatTimeoutMs ? `, heartbeat_timeout_ms: ${simOpts.heartbeatTimeoutMs}` : ''}}
 spool_dir: ${dir}/spool
 state_dir: ${dir}/state
 storage: {type: local, dir: ${dir}/stored}
