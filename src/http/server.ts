@@ -99,7 +99,7 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
       const session = await opts.access.login(fields, req.socket.remoteAddress);
       if (session.kind === 'throttled') return sendError(res, 429, `${TOO_MANY} (in ${session.retryAfterSeconds} s)`, retryAfter(session.retryAfterSeconds));
       if (session.kind === 'refused') {
-        opts.log.warn('HTTP login refused', { from: req.socket.remoteAddress, user: fields.user ?? '' });
+        opts.log.warn('HTTP login refused', { from: req.socket.remoteAddress });
         return sendError(res, 401, 'wrong token, user or password');
       }
       opts.log.info('HTTP login', { who: session.principal.name, tenant: session.principal.tenant ?? '*' });

@@ -60,12 +60,13 @@ t.test('40 wrong passwords at once do not block the event loop', async (t) => {
   const real = counting();
   const stall = await stallDuring40WrongPasswords(access(file, { hasher: real.hasher, throttle: LENIENT }));
   t.same(real.costs, Array<number>(40).fill(16384), 'all 40 ran a full-cost scrypt');
-  t.ok(stall < 200, `the event loop stalled at most ${stall.toFixed(1)} ms`);
+  t.ok(stall < 300, `the event loop stalled at most ${stall.toFixed(1)} ms`);
 
-  // The same with scrypt on the event loop (as before): the bound above is one it would not meet.
+  // The same with scrypt on the event loop (as before): the bound above is one it would not meet. The bound
+  // leaves room for a loaded 2-core machine (up to ~130 ms seen there); the blocking version stays over 1 s.
   const blocking: Hasher = async (p, s, k, n) => scryptSync(p, s, k, { N: n, maxmem: SCRYPT_MAXMEM });
   const syncStall = await stallDuring40WrongPasswords(access(file, { hasher: blocking, throttle: LENIENT }));
-  t.ok(syncStall > 200, `scryptSync would stall it ${syncStall.toFixed(0)} ms`);
+  t.ok(syncStall > 300, `scryptSync would stall it ${syncStall.toFixed(0)} ms`);
 });
 
 t.test('unknown names and plain-password users pay the same scrypt as a hashed user', async (t) => {
