@@ -47,6 +47,8 @@ t.test('status and sync read and drain the journal', async (t) => {
   const meta = { id: 'a', callUuid: 'c', legUuid: 'l', path, relativePath: 'a.wav', format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound' as const, network: 'internal' as const, domain: 'd', tenantUuid: 't', node: 'n', reasons: [], onDemand: false, startedAt: new Date().toISOString() };
   await spool.started(meta);
   await spool.finished(meta, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success-silence' });
+  // Released like a stopped daemon's: sync then works on the journal itself.
+  await spool.stop(10);
 
   const status = run('status', '--config', join(dir, 'fsrecd.yml'));
   t.equal(status.status, 0);
