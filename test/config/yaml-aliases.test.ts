@@ -4,6 +4,8 @@
  * quickly, and a `__proto__` key is an ordinary (unknown) key, not a way into Object.prototype.
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfigFromString } from '../../src/config/load';
 import type { FsrecdConfig } from '../../src/config/types';
 
@@ -101,4 +103,16 @@ t.test('__proto__ is just an unknown key: nothing reaches Object.prototype', asy
   t.same(await errors('__proto__: {polluted: yes}\n'), [`${FILE}:1:1: __proto__: unknown key`]);
   t.same(await errors('esl:\n  __proto__: {polluted: yes}\n'), [`${FILE}:2:3: esl.__proto__: unknown key`]);
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+});
+
+t.test("README's anchors example loads as it says", async (t) => {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const example = /```yaml\n(x-shared:[\s\S]*?)```/.exec(readme)?.[1];
+  t.ok(example, 'the example is in the README');
+  const cfg = await load(example ?? '');
+  t.same(cfg.accounts.get('acme.example')?.recordAccount, { inbound: { external: 'on' }, outbound: {} });
+  const globex = cfg.accounts.get('globex.example');
+  t.same(globex?.recordAccount, { inbound: { external: 'on' }, outbound: {} });
+  t.equal(globex?.toggleEnabled, false);
+  t.same(globex?.recordAllUsers, { inbound: { internal: 'off', external: 'off' }, outbound: { internal: 'off', external: 'off' } });
 });
