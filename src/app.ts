@@ -84,7 +84,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
       }
     },
   });
-  const toggles = await ToggleStore.open(cfg.stateDir, log);
+  const toggles = await ToggleStore.open(cfg.stateDir, log, faults);
   // The journal may have moved on while the daemon was down (or the index file was removed).
   syncIndexFromJournal(index, spool.journal);
   let namePath: NamePath = recordingNamer(cfg);

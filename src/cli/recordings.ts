@@ -180,16 +180,16 @@ export function registerRecordingsCommands(program: Command): void {
       const dest = toStdout ? '' : resolve(opts.output ?? downloadName(e));
       if (!toStdout && existsSync(dest) && !opts.force) throw new Error(`${dest} exists (use --force to replace it)`);
       const tmp = `${dirname(dest)}/.${downloadName(e)}.${process.pid}.part`;
-      await pipeline(await media.open(), count, toStdout ? process.stdout : createWriteStream(tmp, { mode: 0o640 }));
+      await pipeline(await media.open(), count, toStdout ? process.stdout : createWriteStream(tmp, { mode: 0o640 })); // durable-exempt: a user's download, not fsrecd's state
       const md5 = hash.digest('hex');
       const problems: string[] = [];
       if (bytes !== media.size) problems.push(`got ${bytes} bytes, storage says ${media.size}`);
       if (e.md5 && md5 !== e.md5) problems.push(`MD5 ${md5}, recorded ${e.md5}`);
       if (problems.length) {
-        if (!toStdout) await rm(tmp, { force: true });
+        if (!toStdout) await rm(tmp, { force: true }); // durable-exempt: our own failed download's temp
         throw new Error(`download of ${id} failed verification: ${problems.join('; ')}`);
       }
-      if (!toStdout) await rename(tmp, dest);
+      if (!toStdout) await rename(tmp, dest); // durable-exempt: a user's download, not fsrecd's state
       process.stderr.write(`${toStdout ? 'wrote' : dest}: ${bytes} bytes, md5 ${md5} ${e.md5 ? 'verified' : '(no recorded checksum to compare: size verified)'}\n`);
     });
 

@@ -5,6 +5,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Switch } from '../config/types';
+import { NO_FAULTS, type Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import { writeFileAtomic } from '../util/atomic-file';
 
@@ -14,11 +15,15 @@ export class ToggleStore {
   #data: Stored = {};
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    /** Numbered durable steps (toggles.*): tests crash or fail the write there. */
+    private readonly faults: Faults,
+  ) {}
 
-  static async open(stateDir: string, log: Logger): Promise<ToggleStore> {
+  static async open(stateDir: string, log: Logger, faults: Faults = NO_FAULTS): Promise<ToggleStore> {
     await mkdir(stateDir, { recursive: true, mode: 0o750 });
-    const store = new ToggleStore(join(stateDir, 'toggles.json'));
+    const store = new ToggleStore(join(stateDir, 'toggles.json'), faults);
     let text: string | undefined;
     try {
       text = await readFile(store.file, 'utf8');
@@ -30,7 +35,7 @@ export class ToggleStore {
         store.#data = validate(JSON.parse(text));
       } catch (err) {
         const aside = `${store.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        await rename(store.file, aside);
+        await rename(store.file, aside); // durable-exempt: the corrupt bytes survive under either name; a crash before it finds them corrupt again
         log.error('the *26 toggle state file is corrupt; moved aside, starting with no toggles', { file: store.file, movedTo: aside, error: String(err) });
       }
     }
@@ -48,7 +53,7 @@ export class ToggleStore {
     (this.#data[domain] ??= {})[user] = value;
     const snapshot = JSON.stringify(this.#data, null, 1);
     // Serialised: a later toggle's write never lands before an earlier one's.
-    this.#writing = this.#writing.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot));
+    this.#writing = this.#writing.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot, { faults: this.faults, writer: 'toggles' }));
     return this.#writing;
   }
 }
