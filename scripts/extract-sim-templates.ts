@@ -35,6 +35,7 @@ const single = events('02-answered-call-record.raw').filter((e) => e.name !== 'R
 const carrier = events('09-carrier-hostile-callerid.raw');
 const park = events('08-star26-json.raw');
 const bgjob = events('01-handshake-api.raw').find((e) => e.name === 'BACKGROUND_JOB');
+const heartbeat = events('14-heartbeat.raw').find((e) => e.name === 'HEARTBEAT');
 
 const out: Record<string, Array<[string, string]>> = {};
 // A second capture of the same event on a hung-up channel (RECORD_STOP at hangup) is kept as `<key>.hangup`.
@@ -48,7 +49,7 @@ for (const ev of single) take(`single.a.${ev.name}`, ev);
 for (const ev of carrier) take(`carrier.a.${ev.name}`, ev);
 for (const ev of park) take(`park.a.${ev.name}`, ev);
 take('BACKGROUND_JOB', bgjob);
-take('HEARTBEAT', events('14-heartbeat.raw').find((e) => e.name === 'HEARTBEAT'));
+take('HEARTBEAT', heartbeat);
 
 // One line per event: headers in wire order, values decoded. Loaded by src/sim/captured-events.ts.
 const body = `{\n${Object.entries(out).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}\n`;
