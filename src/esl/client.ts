@@ -2,6 +2,10 @@
  * The inbound event-socket client: connect, authenticate, subscribe, api/bgapi with timeouts, and
  * reconnect with backoff after any drop. Replaces modesl's transport (see README, "Why not modesl's
  * parser"); modesl stays the reference our tests and benchmark compare against.
+ *
+ * A drop is also what the client calls a connection that went quiet (no frame for heartbeatTimeoutMs,
+ * though FreeSWITCH sends HEARTBEAT every 20 s: the host vanished without a TCP reset) or that broke the
+ * frame parser's bounds (a 10 GB Content-Length): both are closed here and reconnected like any other.
  */
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
@@ -37,6 +41,9 @@ type Phase = 'idle' | 'connecting' | 'auth' | 'subscribing' | 'ready' | 'closed'
 
 const CONTROL = /[\r\n]/;
 
+/** Three missed HEARTBEATs (FreeSWITCH's event-heartbeat-interval is 20 s by default). */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 60_000;
+
 export class EslConnection extends EventEmitter implements EslClient {
   #socket: Socket | undefined;
   #phase: Phase = 'idle';
@@ -47,6 +54,11 @@ export class EslConnection extends EventEmitter implements EslClient {
   #firstReady: { resolve: () => void; promise: Promise<void> };
   #authRefused = false;
   #jobCounter = 0;
+  /** Date.now() of the last frame on the current socket: any frame, not only HEARTBEAT, shows life. */
+  #lastFrameAt = 0;
+  #watchdog: NodeJS.Timeout | undefined;
+  /** A silent FreeSWITCH is reported at warn once; the retries that find it still silent go to debug. */
+  #silenceReported = false;
 
   constructor(
     private readonly options: EslClientOptions,
@@ -72,6 +84,7 @@ export class EslConnection extends EventEmitter implements EslClient {
     const socket = this.#socket;
     this.#phase = 'closed';
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#watchdog) clearTimeout(this.#watchdog);
     this.#failAll(new EslNotConnectedError('(closing)'));
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
@@ -138,24 +151,72 @@ export class EslConnection extends EventEmitter implements EslClient {
     const socket = new Socket();
     this.#socket = socket;
     socket.setNoDelay(true);
+    // Kernel keepalive probes catch a dead peer on an idle link; the HEARTBEAT watchdog below catches a
+    // FreeSWITCH that is unreachable or hung while the kernel still thinks the connection is fine.
     socket.setKeepAlive(true, 10_000);
-    const parser = new FrameParser({
-      frame: (frame) => this.#onFrame(frame),
-      malformed: (reason) => this.log.warn('malformed frame from FreeSWITCH', { reason }),
-    });
+    let closeReason = 'connection closed';
+    const drop = (reason: string): void => {
+      closeReason = reason;
+      socket.destroy();
+    };
+    const parser = new FrameParser(
+      {
+        frame: (frame) => {
+          if (this.#socket !== socket) return;
+          this.#lastFrameAt = Date.now();
+          this.#onFrame(frame);
+        },
+        malformed: (reason) => this.log.warn('malformed frame from FreeSWITCH', { reason }),
+        fatal: (reason) => {
+          this.log.error('unreadable event-socket stream from FreeSWITCH; dropping the connection and reconnecting', { reason });
+          drop(`unreadable stream: ${reason}`);
+        },
+      },
+      { maxFrameBytes: this.options.maxFrameBytes },
+    );
     const connectTimer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
     connectTimer.unref();
     socket.on('connect', () => {
       clearTimeout(connectTimer);
       this.#phase = 'auth';
+      this.#watch(socket, drop);
     });
     socket.on('data', (chunk: Buffer) => parser.push(chunk));
     socket.on('error', (err) => this.log.debug('event socket error', { error: err.message }));
     socket.on('close', () => {
       clearTimeout(connectTimer);
-      if (this.#socket === socket) this.#onClosed('connection closed');
+      if (this.#socket === socket) this.#onClosed(closeReason);
     });
     socket.connect(this.options.port, this.options.host);
+  }
+
+  /**
+   * Drops `socket` once no frame has arrived for heartbeatTimeoutMs. Runs from the TCP connect on, so a
+   * peer that accepts and then says nothing (not even auth/request) is dropped too. One timer per silence
+   * window, re-armed for the remainder, rather than one reset per frame (thousands of events a second).
+   */
+  #watch(socket: Socket, drop: (reason: string) => void): void {
+    const limit = this.options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    if (!(limit > 0)) return;
+    this.#lastFrameAt = Date.now();
+    const check = (): void => {
+      this.#watchdog = undefined;
+      if (this.#socket !== socket || socket.destroyed) return;
+      const silentMs = Date.now() - this.#lastFrameAt;
+      if (silentMs < limit) {
+        this.#watchdog = setTimeout(check, limit - silentMs);
+        this.#watchdog.unref();
+        return;
+      }
+      const message = `no HEARTBEAT or other frame from FreeSWITCH for ${limit} ms; treating the connection as lost`;
+      const fields = { host: this.options.host, port: this.options.port, silentMs, phase: this.#phase };
+      if (this.#silenceReported) this.log.debug(message, fields);
+      else this.log.warn(message, fields);
+      this.#silenceReported = true;
+      drop(message);
+    };
+    this.#watchdog = setTimeout(check, limit);
+    this.#watchdog.unref();
   }
 
   #onFrame(frame: EslFrame): void {
@@ -193,7 +254,7 @@ export class EslConnection extends EventEmitter implements EslClient {
       if (text.startsWith('+OK')) {
         this.#phase = 'subscribing';
         this.#authRefused = false;
-        this.#write(`event plain ${[...new Set([...this.options.events, 'BACKGROUND_JOB'])].join(' ')}`);
+        this.#write(`event plain ${[...new Set([...this.options.events, 'BACKGROUND_JOB', 'HEARTBEAT'])].join(' ')}`);
       } else {
         this.#authRefused = true;
         const message = `FreeSWITCH refused the event-socket password for ${this.options.host}:${this.options.port} (check esl.password): ${text || 'no reply text'}`;
@@ -206,6 +267,7 @@ export class EslConnection extends EventEmitter implements EslClient {
     if (this.#phase === 'subscribing') {
       if (!text.startsWith('+OK')) this.log.error('FreeSWITCH refused the event subscription', { reply: text });
       this.#phase = 'ready';
+      this.#silenceReported = false;
       this.#backoff.reset();
       this.emit('ready');
       this.#firstReady.resolve();
@@ -221,6 +283,8 @@ export class EslConnection extends EventEmitter implements EslClient {
   }
 
   #onEvent(ev: EslEvent): void {
+    // Subscribed for the watchdog (its arrival already counted as life); the daemon did not ask for it.
+    if (ev.name === 'HEARTBEAT' && !this.options.events.includes('HEARTBEAT')) return;
     if (ev.name === 'BACKGROUND_JOB') {
       const job = this.#jobs.get(ev.get('Job-UUID') ?? '');
       if (job) {
@@ -241,6 +305,8 @@ export class EslConnection extends EventEmitter implements EslClient {
   #onClosed(reason: string): void {
     const wasReady = this.#phase === 'ready';
     this.#socket = undefined;
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
     this.#failAll(new EslNotConnectedError('(connection lost)'));
     if (this.#phase === 'closed') return;
     this.#phase = 'connecting';

@@ -3,6 +3,11 @@
  * bytes of body. Works on Buffers (byte lengths; bodies may hold UTF-8), keeps unconsumed bytes as a list
  * of chunks instead of re-concatenating the whole buffer per chunk, and never throws: a frame it cannot
  * read is reported and skipped so the stream stays aligned.
+ *
+ * The header block ends at "\n\n" or, with CRLF framing, "\n\r\n" (so "\r\n\r\n" too), wherever the
+ * chunks happen to be cut. Memory is bounded: a Content-Length above maxFrameBytes, or a header block that
+ * grows past maxHeaderBytes without ending, is fatal — the sink hears why and the parser discards
+ * everything from then on (the connection can no longer be trusted to be in step; the client drops it).
  */
 
 export interface EslFrame {
@@ -14,22 +19,54 @@ export interface EslFrame {
 export interface FrameSink {
   frame(frame: EslFrame): void;
   malformed(reason: string): void;
+  /** The stream broke a bound: nothing more will be parsed. Without this, the reason goes to malformed(). */
+  fatal?(reason: string): void;
 }
 
+export interface FrameLimits {
+  /** Largest body accepted (Content-Length). Default 64 MiB: FreeSWITCH's biggest replies are a few MB. */
+  maxFrameBytes?: number;
+  /** Largest header block accepted while its end has not been seen. Default 1 MiB (real ones are < 200 bytes). */
+  maxHeaderBytes?: number;
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
+
 const LF = 0x0a;
+const CR = 0x0d;
 
 export class FrameParser {
   #chunks: Buffer[] = [];
   #length = 0;
   /** Headers parsed, waiting for this many body bytes. */
   #pending: { headers: Map<string, string>; need: number } | undefined;
-  /** Bytes of #chunks already searched for the header end: rescans start there. */
+  /** Where the next header-end search starts: bytes before it cannot begin a terminator. */
   #scanned = 0;
+  #failed = false;
+  readonly #maxFrameBytes: number;
+  readonly #maxHeaderBytes: number;
 
-  constructor(private readonly sink: FrameSink) {}
+  constructor(
+    private readonly sink: FrameSink,
+    limits: FrameLimits = {},
+  ) {
+    this.#maxFrameBytes = limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#maxHeaderBytes = limits.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  }
+
+  /** Bytes held waiting for the rest of a frame (never more than a bound above the limits). */
+  get bufferedBytes(): number {
+    return this.#length;
+  }
+
+  /** True once a bound was broken: the parser ignores everything after. */
+  get failed(): boolean {
+    return this.#failed;
+  }
 
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 || this.#failed) return;
     this.#chunks.push(chunk);
     this.#length += chunk.length;
     for (;;) {
@@ -42,8 +79,13 @@ export class FrameParser {
         continue;
       }
       const end = this.#findHeaderEnd();
-      if (end < 0) return;
-      const block = this.#take(end + 2).toString('utf8', 0, end);
+      if (!end) {
+        if (this.#length > this.#maxHeaderBytes) {
+          this.#fail(`a frame header grew past ${this.#maxHeaderBytes} bytes without ending (not an event socket, or out of step)`);
+        }
+        return;
+      }
+      const block = this.#take(end.at + end.size).toString('utf8', 0, end.at);
       this.#scanned = 0;
       if (block.trim() === '') continue; // stray blank lines between frames
       const headers = parseHeaderBlock(block);
@@ -52,43 +94,61 @@ export class FrameParser {
         this.sink.frame({ headers, body: Buffer.alloc(0) });
         continue;
       }
-      const need = /^\d{1,10}$/.test(lengthText.trim()) ? Number(lengthText.trim()) : NaN;
-      if (!Number.isSafeInteger(need)) {
+      const digits = lengthText.trim();
+      if (!/^\d+$/.test(digits)) {
         this.sink.malformed(`Content-Length ${JSON.stringify(lengthText.slice(0, 32))} is not a byte count; frame taken without body`);
         this.sink.frame({ headers, body: Buffer.alloc(0) });
         continue;
+      }
+      // Compared as a number only when it is short enough to be one exactly.
+      const need = digits.length <= 15 ? Number(digits) : Infinity;
+      if (need > this.#maxFrameBytes) {
+        this.#fail(`a frame announced Content-Length ${digits.slice(0, 24)}, above the ${this.#maxFrameBytes}-byte limit; not buffering it`);
+        return;
       }
       this.#pending = { headers, need };
     }
   }
 
-  /** Index (in the concatenated buffer) of the first LF of a "\n\n" pair, or -1. */
-  #findHeaderEnd(): number {
+  #fail(reason: string): void {
+    this.#failed = true;
+    this.#chunks = [];
+    this.#length = 0;
+    this.#pending = undefined;
+    if (this.sink.fatal) this.sink.fatal(reason);
+    else this.sink.malformed(reason);
+  }
+
+  /**
+   * The header block's end: `at` is the index of the LF that ends its last line, `size` the terminator's
+   * length from there ("\n\n" 2, "\n\r\n" 3). undefined while no terminator is complete; the search then
+   * resumes at the last LF, so a terminator cut anywhere (after the LF, between CR and LF) is still found.
+   */
+  #findHeaderEnd(): { at: number; size: 2 | 3 } | undefined {
     if (this.#chunks.length > 1) this.#compact();
     const buf = this.#chunks[0];
-    if (!buf) return -1;
-    let i = Math.max(0, this.#scanned - 1);
-    for (;;) {
+    if (!buf) return undefined;
+    for (let i = this.#scanned; ; ) {
       const at = buf.indexOf(LF, i);
-      if (at < 0 || at + 1 >= buf.length) {
+      if (at < 0) {
         this.#scanned = buf.length;
-        return -1;
+        return undefined;
       }
-      if (buf[at + 1] === LF) return at;
-      // Tolerate CRLF framing: "\n\r\n".
-      if (buf[at + 1] === 0x0d && buf[at + 2] === LF) {
-        return this.#dropCr(at);
+      const next = buf[at + 1];
+      if (next === LF) return { at, size: 2 };
+      if (next === CR) {
+        const after = buf[at + 2];
+        if (after === LF) return { at, size: 3 };
+        if (after === undefined) {
+          this.#scanned = at;
+          return undefined;
+        }
+      } else if (next === undefined) {
+        this.#scanned = at;
+        return undefined;
       }
       i = at + 1;
     }
-  }
-
-  /** Rewrites "\n\r\n" at `at` to "\n\n" semantics by removing the CR. */
-  #dropCr(at: number): number {
-    const buf = this.#chunks[0] as Buffer;
-    this.#chunks[0] = Buffer.concat([buf.subarray(0, at + 1), buf.subarray(at + 2)]);
-    this.#length -= 1;
-    return at;
   }
 
   #compact(): void {
@@ -96,6 +156,7 @@ export class FrameParser {
   }
 
   #take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0); // Content-Length: 0 may end the buffer: there may be no chunk
     if (this.#chunks.length > 1) this.#compact();
     const buf = this.#chunks[0] as Buffer;
     const out = buf.subarray(0, n);

@@ -51,11 +51,20 @@ export interface EslClientOptions {
   apiTimeoutMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /**
+   * A connection that delivers no frame at all for this long is treated as lost (dropped, 'disconnected',
+   * reconnect), so a FreeSWITCH host that vanished without a TCP reset is noticed. HEARTBEAT is always
+   * subscribed and FreeSWITCH sends one every 20 s, so the default 60000 is three missed heartbeats.
+   */
+  heartbeatTimeoutMs?: number;
+  /** Largest frame body accepted; a larger Content-Length drops the connection. Default 64 MiB. */
+  maxFrameBytes?: number;
 }
 
 /**
  * Events emitted by EslClient:
- * - 'event' (EslEvent): every subscribed event, in wire order.
+ * - 'event' (EslEvent): every subscribed event, in wire order (HEARTBEAT only when `events` names it:
+ *   the client subscribes to it for its own liveness check).
  * - 'ready' (): authenticated and subscribed; emitted after EVERY (re)connect: the cue to re-sync state.
  * - 'disconnected' (reason: string): the session ended; a reconnect is scheduled unless close() was called.
  * - 'auth-failed' (message: string): the password was refused; retries continue at the maximum backoff.

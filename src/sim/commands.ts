@@ -15,6 +15,8 @@ export interface CommandHost {
   /** false when no such recording is running. */
   recordStop(ch: SimChannel, path: string): boolean;
   recordMask(ch: SimChannel, path: string, mask: boolean): boolean;
+  /** Paths of the channel's running recordings (its session_record media bugs). */
+  mediaBugs(ch: SimChannel): string[];
 }
 
 const NO_SESSION = '-ERR Cannot locate session!\n';
@@ -129,9 +131,23 @@ export function runApi(host: CommandHost, line: string): string {
       });
     case 'uuid_record':
       return uuidRecord(host, line.trim().slice('uuid_record'.length).trim());
+    case 'uuid_buglist': {
+      if (!args[0]) return '-USAGE: <uuid>\n';
+      // An unknown uuid: mod_commands writes nothing, so the event socket answers "-ERR no reply".
+      const ch = host.channel(args[0]);
+      return ch ? bugList(host.mediaBugs(ch)) : '';
+    }
     default:
       return `-ERR ${cmd} Command not found!\n`;
   }
+}
+
+/** switch_core_media_bug_enumerate's output (captures 15-uuid-buglist*.txt); the target is not escaped. */
+export function bugList(recordingPaths: readonly string[]): string {
+  const bugs = recordingPaths.map(
+    (target) => ` <media-bug>\n  <function>session_record</function>\n  <target>${target}</target>\n  <thread-locked>0</thread-locked>\n </media-bug>\n`,
+  );
+  return `<media-bugs>\n${bugs.join('')}</media-bugs>\n`;
 }
 
 function uuidRecord(host: CommandHost, rest: string): string {

@@ -8,6 +8,10 @@ export interface SessionHost {
   background(jobUuid: string, command: string, output: string): void;
   newJobUuid(): string;
   commandSeen(command: string): void;
+  /** Fault injection (src/sim/faults.ts): ms to hold this command's reply, 0 for none. */
+  replyDelayFor(command: string): number;
+  /** Fault injection: close the connection once this command has been carried out. */
+  dropAfterCommand(command: string): boolean;
 }
 
 type Format = 'plain' | 'json';
@@ -19,15 +23,72 @@ export class SimSession {
   #all = false;
   readonly #filters: Array<[string, string]> = [];
   #pending = '';
+  /** A vanished host: nothing goes out and what comes in is lost (see freeze() in faults.ts). */
+  #frozen: boolean;
+  #greeted = false;
+  /** Closing after a dropAfter command: its reply and events must not reach the client. */
+  #dropping = false;
+  /** Replies queued behind a delayed one, so replies keep the order of their commands. */
+  #repliesHeld = 0;
+  #replyChain: Promise<void> = Promise.resolve();
 
   constructor(
     readonly socket: Socket,
     private readonly host: SessionHost,
+    frozen = false,
   ) {
+    this.#frozen = frozen;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.#onData(chunk));
     socket.on('error', () => undefined);
-    socket.write(AUTH_REQUEST);
+    this.#greet();
+  }
+
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  set frozen(value: boolean) {
+    this.#frozen = value;
+    this.#greet();
+  }
+
+  #greet(): void {
+    if (this.#greeted || this.#frozen) return;
+    this.#greeted = true;
+    this.#write(AUTH_REQUEST);
+  }
+
+  /** Every byte to the client goes through here, so freeze and drop silence all of it. */
+  #write(data: string | Buffer): void {
+    if (this.#silent()) return;
+    this.socket.write(data);
+  }
+
+  #silent(): boolean {
+    return this.#frozen || this.#dropping || this.socket.destroyed;
+  }
+
+  /** Raw bytes, frames or not (fuzz tests). */
+  sendRaw(data: string | Buffer): void {
+    this.#write(data);
+  }
+
+  /** A command's reply: at once, or after `delayMs` and after every reply held before it. */
+  #reply(frame: string, delayMs = 0, then?: () => void): void {
+    if (delayMs <= 0 && this.#repliesHeld === 0) {
+      this.#write(frame);
+      then?.();
+      return;
+    }
+    this.#repliesHeld++;
+    this.#replyChain = this.#replyChain
+      .then(() => (delayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref()) : undefined))
+      .then(() => {
+        this.#repliesHeld--;
+        this.#write(frame);
+        then?.();
+      });
   }
 
   wants(eventName: string, headers: ReadonlyArray<readonly [string, string]>): boolean {
@@ -37,8 +98,8 @@ export class SimSession {
   }
 
   sendEvent(headers: ReadonlyArray<readonly [string, string]>, body = ''): void {
-    if (this.socket.destroyed) return;
-    this.socket.write(this.format === 'json' ? jsonEventFrame(headers, body) : plainEventFrame(headers, body));
+    if (this.#silent()) return;
+    this.#write(this.format === 'json' ? jsonEventFrame(headers, body) : plainEventFrame(headers, body));
   }
 
   #drain: Promise<void> | undefined;
@@ -57,11 +118,13 @@ export class SimSession {
 
   disconnect(): void {
     if (this.socket.destroyed) return;
-    this.socket.end(DISCONNECT_NOTICE);
+    if (this.#frozen) this.socket.end();
+    else this.socket.end(DISCONNECT_NOTICE);
   }
 
   /** Commands end with a blank line; the first line is the command, further lines headers (bgapi's Job-UUID). */
   #onData(chunk: string): void {
+    if (this.#frozen || this.#dropping) return; // lost on the way to a vanished host, or after the drop
     this.#pending += chunk.replace(/\r/g, '');
     for (let end = this.#pending.indexOf('\n\n'); end >= 0; end = this.#pending.indexOf('\n\n')) {
       const block = this.#pending.slice(0, end);
@@ -74,6 +137,7 @@ export class SimSession {
         if (colon > 0) headers.set(h.slice(0, colon), h.slice(colon + 2));
       }
       this.#dispatch(line.trim(), headers);
+      if (this.#dropping || this.#frozen) return;
     }
   }
 
@@ -85,14 +149,22 @@ export class SimSession {
       if (verb === 'auth') {
         if (arg === this.host.password) {
           this.authed = true;
-          s.write(commandReply('+OK accepted'));
+          this.#reply(commandReply('+OK accepted'));
         } else {
-          s.write(commandReply('-ERR invalid'));
+          this.#reply(commandReply('-ERR invalid'));
           s.end(DISCONNECT_NOTICE);
         }
       } else {
-        s.write(commandReply('-ERR command not found'));
+        this.#reply(commandReply('-ERR command not found'));
       }
+      return;
+    }
+    if ((verb === 'api' || verb === 'bgapi') && this.host.dropAfterCommand(arg)) {
+      // The command reached FreeSWITCH and takes effect; the connection dies before anything comes back.
+      this.#dropping = true;
+      this.host.commandSeen(arg);
+      this.host.api(arg);
+      s.destroy();
       return;
     }
     switch (verb) {
@@ -103,45 +175,48 @@ export class SimSession {
           if (n === 'ALL') this.#all = true;
           else if (n) this.#events.add(n);
         }
-        s.write(commandReply(`+OK event listener enabled ${this.format}`));
+        this.#reply(commandReply(`+OK event listener enabled ${this.format}`));
         return;
       }
       case 'nixevent':
         for (const n of args) this.#events.delete(n);
         if (args.includes('ALL')) this.#all = false;
-        s.write(commandReply('+OK events nixed'));
+        this.#reply(commandReply('+OK events nixed'));
         return;
       case 'noevents':
         this.#events.clear();
         this.#all = false;
-        s.write(commandReply('+OK no longer listening for events'));
+        this.#reply(commandReply('+OK no longer listening for events'));
         return;
       case 'filter':
         if (args[0] === 'delete') {
           this.#filters.splice(0, this.#filters.length);
-          s.write(commandReply('+OK filter deleted.'));
+          this.#reply(commandReply('+OK filter deleted.'));
         } else {
           this.#filters.push([args[0] ?? '', args.slice(1).join(' ')]);
-          s.write(commandReply(`+OK filter added. [${args[0]}]=[${args.slice(1).join(' ')}]`));
+          this.#reply(commandReply(`+OK filter added. [${args[0]}]=[${args.slice(1).join(' ')}]`));
         }
         return;
       case 'api':
         this.host.commandSeen(arg);
-        s.write(apiResponse(this.host.api(arg)));
+        // mod_event_socket answers an empty output with "-ERR no reply\n" (api_exec), never Content-Length: 0.
+        this.#reply(apiResponse(this.host.api(arg) || '-ERR no reply\n'), this.host.replyDelayFor(arg));
         return;
       case 'bgapi': {
         this.host.commandSeen(arg);
         const job = headers.get('Job-UUID') ?? this.host.newJobUuid();
-        s.write(bgapiReply(job));
-        this.host.background(job, arg, this.host.api(arg));
+        this.#reply(bgapiReply(job));
+        const delayMs = this.host.replyDelayFor(arg);
+        const output = this.host.api(arg);
+        if (delayMs > 0) setTimeout(() => this.host.background(job, arg, output), delayMs).unref();
+        else this.host.background(job, arg, output);
         return;
       }
       case 'exit':
-        s.write(commandReply('+OK bye'));
-        s.end(DISCONNECT_NOTICE);
+        this.#reply(commandReply('+OK bye'), 0, () => s.end(DISCONNECT_NOTICE));
         return;
       default:
-        s.write(commandReply('-ERR command not found'));
+        this.#reply(commandReply('-ERR command not found'));
     }
   }
 }

@@ -1,14 +1,18 @@
 /**
  * A FreeSWITCH stand-in: listens on 127.0.0.1, speaks mod_event_socket (inbound), runs scripted calls,
  * and answers the API commands fsrecd sends, writing real WAV files for uuid_record. Used by the demo,
- * the tests and the benchmark.
+ * the tests and the benchmark. Its switches for fault tests (freeze/thaw, sendRaw, HEARTBEAT, sim.faults:
+ * late replies, drops after a command, duplicated/missing/reordered RECORD_* events) are described in
+ * src/sim/faults.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { CallSpec, Role, Shape, SimChannel, SimEndpoint } from './channel';
 import { runApi, type CommandHost } from './commands';
+import { CAPTURED_EVENTS } from './captured-events';
 import { buildEvent, identityVariables } from './event-builder';
+import { SimFaults, type RecordEventFault } from './faults';
 import { SimSession } from './session';
 import { finishRecording, prepareRecordingFile, type ActiveSimRecording } from './uuid-record';
 
@@ -21,6 +25,8 @@ export interface SimulatorOptions {
   coreUuid?: string;
   /** Microsecond clock for event timestamps and recording durations (tests inject one). */
   clockUs?: () => number;
+  /** HEARTBEAT to subscribed sessions every this many ms, as FreeSWITCH's default 20 s; 0: none. */
+  heartbeatMs?: number;
 }
 
 export interface SimCall {
@@ -32,6 +38,8 @@ export interface SimCall {
 }
 
 const IDENTITY_VARS = identityVariables();
+
+type Headers = Array<[string, string]>;
 
 export class FreeswitchSimulator extends EventEmitter implements CommandHost {
   readonly commands: string[] = [];
@@ -47,6 +55,13 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
   readonly #recordings = new Map<string, Map<string, ActiveSimRecording>>();
   #sequence = 1000;
   #sessionsSinceStart = 0;
+  #peakChannels = 0;
+  readonly #heartbeatMs: number;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  readonly #startedUs: number;
+  #frozen = false;
+  /** Fault injection for fault tests; see src/sim/faults.ts. */
+  readonly faults = new SimFaults();
 
   constructor(opts: SimulatorOptions = {}) {
     super();
@@ -55,6 +70,8 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     this.hostname = opts.hostname ?? 'sim';
     this.#coreUuid = opts.coreUuid ?? randomUUID();
     this.#clockUs = opts.clockUs ?? (() => Date.now() * 1000);
+    this.#heartbeatMs = opts.heartbeatMs ?? 20_000;
+    this.#startedUs = this.#clockUs();
   }
 
   get port(): number {
@@ -78,10 +95,16 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     });
     const addr = server.address();
     if (addr && typeof addr === 'object') this.#port = addr.port;
+    if (this.#heartbeatMs > 0) {
+      this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#heartbeatMs);
+      this.#heartbeatTimer.unref();
+    }
     return this.#port;
   }
 
   async stop(): Promise<void> {
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
     for (const s of this.#sessions) s.socket.destroy();
     this.#sessions.clear();
     const server = this.#server;
@@ -93,6 +116,30 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
   dropConnections(): void {
     for (const s of this.#sessions) s.socket.destroy();
     this.#sessions.clear();
+  }
+
+  /**
+   * The host vanishes without a TCP reset (power cut, network partition, hung kernel): sockets stay open,
+   * nothing more is sent (events, HEARTBEAT, replies), commands are lost, new connections are accepted but
+   * never greeted. Calls go on inside. thaw() ends it.
+   */
+  freeze(): void {
+    this.#frozen = true;
+    for (const s of this.#sessions) s.frozen = true;
+  }
+
+  thaw(): void {
+    this.#frozen = false;
+    for (const s of this.#sessions) s.frozen = false;
+  }
+
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /** Writes raw bytes to every connection, framed or not: malformed input for fuzz tests. */
+  sendRaw(data: string | Buffer): void {
+    for (const s of this.#sessions) s.sendRaw(data);
   }
 
   /** A FreeSWITCH restart: notice to clients, listener down, new Core-UUID, same port. */
@@ -153,7 +200,9 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
         if (args) headers.push(['Job-Command-Arg', args]);
         for (const s of this.#sessions) if (s.wants('BACKGROUND_JOB', headers)) s.sendEvent(headers, output);
       },
-    });
+      replyDelayFor: (cmd) => this.faults.replyDelayFor(cmd),
+      dropAfterCommand: (cmd) => this.faults.dropAfterCommand(cmd),
+    }, this.#frozen);
     this.#sessions.add(session);
     this.emit('connection');
     socket.on('close', () => {
@@ -183,14 +232,46 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     ];
   }
 
-  /** Sends one channel event to every session subscribed to it; resolves once written. */
-  async #emitEvent(name: string, ch: SimChannel, extra?: Record<string, string>): Promise<void> {
-    const headers = buildEvent(name, ch, ch.other, {
+  /**
+   * HEARTBEAT as FreeSWITCH's switch_core.c sends it (capture 14): the captured headers in their order,
+   * with this simulator's identity, uptime and session counts.
+   */
+  #heartbeat(): void {
+    const template = CAPTURED_EVENTS.HEARTBEAT;
+    if (!template) return;
+    const core = new Map(this.#coreHeaders('HEARTBEAT', 'switch_core.c', 'send_heartbeat', '95'));
+    const upMs = Math.max(0, Math.floor((this.#clockUs() - this.#startedUs) / 1000));
+    const up = [Math.floor(upMs / 31_536_000_000), Math.floor(upMs / 86_400_000) % 365, Math.floor(upMs / 3_600_000) % 24, Math.floor(upMs / 60_000) % 60, Math.floor(upMs / 1000) % 60, upMs % 1000];
+    const live = this.#channels.size;
+    const own: Record<string, string> = {
+      'Up-Time': `${up[0]} years, ${up[1]} days, ${up[2]} hours, ${up[3]} minutes, ${up[4]} seconds, ${up[5]} milliseconds, 0 microseconds`,
+      'Uptime-msec': String(upMs),
+      'Session-Count': String(live),
+      'Session-Per-Sec-Last': '0',
+      'Session-Per-Sec-FiveMin': '0',
+      'Session-Since-Startup': String(this.#sessionsSinceStart),
+      'Session-Peak-Max': String(this.#peakChannels),
+      'Session-Peak-FiveMin': String(live),
+    };
+    const headers: Headers = template.map(([k, v]) => [k, core.get(k) ?? own[k] ?? v]);
+    for (const s of this.#sessions) if (s.wants('HEARTBEAT', headers)) s.sendEvent(headers);
+  }
+
+  #eventHeaders(name: string, ch: SimChannel, extra?: Record<string, string>): Headers {
+    return buildEvent(name, ch, ch.other, {
       coreUuid: this.#coreUuid,
       hostname: this.hostname,
       sequence: ++this.#sequence,
       nowUs: this.#clockUs(),
     }, extra);
+  }
+
+  /** Sends one channel event to every session subscribed to it; resolves once written. */
+  #emitEvent(name: string, ch: SimChannel, extra?: Record<string, string>): Promise<void> {
+    return this.#send(name, this.#eventHeaders(name, ch, extra));
+  }
+
+  async #send(name: string, headers: Headers): Promise<void> {
     const writes: Array<Promise<void>> = [];
     for (const s of this.#sessions) {
       if (!s.wants(name, headers)) continue;
@@ -280,6 +361,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     const shape: Shape = spec.bridgeTo ? 'bridged' : spec.from.context === 'public' ? 'carrier' : spec.park ? 'park' : 'single';
     const a = this.#newChannel(spec.from, 'a', shape, undefined, spec);
     this.#channels.set(a.uuid, a);
+    this.#peakChannels = Math.max(this.#peakChannels, this.#channels.size + (spec.bridgeTo ? 1 : 0));
     await this.#emitEvent('CHANNEL_CREATE', a);
     if (spec.transferContext) {
       a.context = spec.transferContext;
@@ -386,9 +468,26 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
       recs = new Map();
       this.#recordings.set(ch.uuid, recs);
     }
-    recs.set(path, { path, startedUs: this.#clockUs(), limitSec, minSec, format: { sampleRate: rate, channels: stereo ? 2 : 1 }, masks: [] });
+    const rec: ActiveSimRecording = { path, startedUs: this.#clockUs(), limitSec, minSec, format: { sampleRate: rate, channels: stereo ? 2 : 1 }, masks: [] };
+    rec.eventFault = this.faults.nextRecordFault();
+    recs.set(path, rec);
     ch.vars.set('record_stereo', stereo ? 'true' : 'false');
-    void this.#emitEvent('RECORD_START', ch, { 'Record-File-Path': path });
+    const start = this.#eventHeaders('RECORD_START', ch, { 'Record-File-Path': path });
+    if (rec.eventFault === 'stop-before-start') rec.heldStart = start;
+    else void this.#sendTimes('RECORD_START', start, rec.eventFault);
+  }
+
+  /** Active recordings of a channel, oldest first, as `uuid_buglist` lists FreeSWITCH's media bugs. */
+  mediaBugs(ch: SimChannel): string[] {
+    return this.recordingsOf(ch.uuid);
+  }
+
+  /** Sends a RECORD_* event as often as the recording's event fault says (once when there is none). */
+  async #sendTimes(name: 'RECORD_START' | 'RECORD_STOP', headers: Headers, fault: RecordEventFault | undefined): Promise<void> {
+    const kind = name === 'RECORD_START' ? 'start' : 'stop';
+    if (fault === `omit-${kind}`) return;
+    await this.#send(name, headers);
+    if (fault === `duplicate-${kind}`) await this.#send(name, headers);
   }
 
   recordStop(ch: SimChannel, path: string): boolean {
@@ -420,6 +519,8 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     if (!rec) return;
     recs?.delete(path);
     const done = finishRecording(rec, this.#clockUs(), cause, ch.media);
+    // Tests learn each file as FreeSWITCH closed it (size, cause), before any client hears RECORD_STOP.
+    this.emit('recordingFinished', done);
     for (const [k, v] of [
       ['record_file_size', String(done.size)],
       ['record_samples', String(done.samples)],
@@ -429,6 +530,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     ] as const) ch.vars.set(k, v);
     const extra: Record<string, string> = { 'Record-File-Path': path };
     if (done.discarded) extra.RECORD_DISCARDED = 'true';
-    await this.#emitEvent('RECORD_STOP', ch, extra);
+    await this.#sendTimes('RECORD_STOP', this.#eventHeaders('RECORD_STOP', ch, extra), rec.eventFault);
+    if (rec.heldStart) await this.#send('RECORD_START', rec.heldStart);
   }
 }

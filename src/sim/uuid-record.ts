@@ -4,6 +4,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { RecordEventFault } from './faults';
 import { writeWav, type WavFormat } from './wav';
 
 export function splitArgs(line: string): string[] {
@@ -45,6 +46,10 @@ export interface ActiveSimRecording {
   minSec: number;
   /** Masked stretches, as [startUs, endUs]. */
   masks: Array<[number, number | undefined]>;
+  /** Fault injection (src/sim/faults.ts): how this recording's RECORD_START/RECORD_STOP go out. */
+  eventFault?: RecordEventFault;
+  /** RECORD_START held back until after RECORD_STOP ('stop-before-start'). */
+  heldStart?: Array<[string, string]>;
 }
 
 export interface FinishedSimRecording {

@@ -112,3 +112,44 @@ t.test('reconnects after a drop and after a restart, with ready each time', asyn
     'events in order, only the subscribed ones',
   );
 });
+
+t.test('CRLF framing cut between CR and LF: each command still gets its own reply', async (t) => {
+  // The server writes each api reply in two pieces, the cut inside the "\r\n\r\n" that ends its headers.
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.write('Content-Type: auth/request\r\n\r\n');
+    let buf = '';
+    let replies = Promise.resolve(); // one reply at a time, in command order, as FreeSWITCH does
+    socket.on('data', (d) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+        const cmd = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (cmd.startsWith('auth')) socket.write('Content-Type: command/reply\r\nReply-Text: +OK accepted\r\n\r\n');
+        else if (cmd.startsWith('event')) socket.write('Content-Type: command/reply\r\nReply-Text: +OK event listener enabled plain\r\n\r\n');
+        else if (cmd.startsWith('api ')) {
+          const body = `reply to ${cmd.slice(4)}`;
+          replies = replies.then(async () => {
+            socket.write(`Content-Type: api/response\r\nContent-Length: ${body.length}\r\n\r`);
+            await new Promise((r) => setTimeout(r, 30)); // the pieces leave as separate TCP segments
+            socket.write(`\n${body}`);
+          });
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const addr = server.address();
+  const esl = testClient(typeof addr === 'object' && addr ? addr.port : 0);
+  t.teardown(() => esl.close());
+  await esl.start();
+  const [a, b] = await Promise.all([esl.api('one'), esl.api('two')]);
+  t.equal(a, 'reply to one');
+  t.equal(b, 'reply to two');
+});

@@ -84,3 +84,11 @@ t.test('a malformed frame does not wedge the stream', async (t) => {
   const junk = parseAll([Buffer.from('garbage without colon\n\n' + good)]);
   t.equal(junk.frames.at(-1)?.body.toString(), '+OK');
 });
+
+t.test('Content-Length: 0 as the last bytes of a chunk is an empty body, not a crash', async (t) => {
+  const empty = 'Content-Type: api/response\nContent-Length: 0\n\n';
+  const next = 'Content-Type: api/response\nContent-Length: 3\n\n+OK';
+  const { frames, malformed } = parseAll([Buffer.from(empty), Buffer.from(next)]);
+  t.same(malformed, []);
+  t.same(frames.map((f) => f.body.toString()), ['', '+OK']);
+});

@@ -146,3 +146,52 @@ t.test('*26 in JSON: capture 08', async (t) => {
   const theirs = eventsOf(parseAll([fixture('08-star26-json.raw')]).frames);
   compare(t, ours, theirs, '08');
 });
+
+t.test('HEARTBEAT: the header names and order of capture 14, only to sessions that asked for it', async (t) => {
+  const sim = new FreeswitchSimulator({ heartbeatMs: 30 });
+  await sim.start();
+  t.teardown(() => sim.stop());
+  const other = connect(sim.port, '127.0.0.1');
+  const otherChunks: Buffer[] = [];
+  other.on('data', (c: Buffer) => otherChunks.push(c));
+  other.write('auth ClueCon\n\nevent plain CHANNEL_CREATE CHANNEL_HANGUP_COMPLETE\n\n');
+  t.teardown(() => other.destroy());
+  await waitFor(() => Buffer.concat(otherChunks).toString().includes('listener enabled'), 'the other session subscribed');
+  const call = await sim.createCall({ from: { number: '1000', device: '1000' }, to: '7700' });
+  const got = await rawSession(sim.port, ['auth ClueCon', 'event plain HEARTBEAT'], (s) => (s.match(/Event-Name: HEARTBEAT/g)?.length ?? 0) >= 2);
+  const ours = eventsOf(parseAll([got]).frames);
+  const theirs = eventsOf(parseAll([fixture('14-heartbeat.raw')]).frames);
+  t.ok(ours.length >= 2 && theirs.length === 2);
+  for (const ev of ours) t.same(ev.headerNames(), theirs[0]?.headerNames(), 'header names in order');
+  const hb = ours[0] as EslEvent;
+  t.equal(hb.get('Event-Calling-Function'), 'send_heartbeat');
+  t.equal(hb.get('Event-Info'), 'System Ready');
+  t.equal(hb.get('FreeSWITCH-Hostname'), sim.hostname);
+  t.equal(hb.get('Session-Count'), '1', 'the live call is counted');
+  t.match(hb.get('Up-Time'), /^0 years, 0 days, 0 hours, 0 minutes, \d+ seconds, \d+ milliseconds, 0 microseconds$/);
+  // Heartbeats went out above; the other session's HANGUP_COMPLETE comes after them on its socket.
+  await call.hangup();
+  await waitFor(() => Buffer.concat(otherChunks).toString().includes('CHANNEL_HANGUP_COMPLETE'), 'the other session got its events');
+  t.notMatch(Buffer.concat(otherChunks).toString(), /HEARTBEAT/, 'a session that did not subscribe gets none');
+});
+
+t.test('uuid_buglist: the bodies of captures 15, with and without a recording', async (t) => {
+  const sim = new FreeswitchSimulator();
+  await sim.start();
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-conf-'));
+  t.teardown(async () => {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const call = await sim.createCall({ from: { number: '1000', device: '1000' }, to: '7701', bridgeTo: { number: '7701' } });
+  await call.answer();
+  const { runApi } = await import('../../src/sim/commands');
+  t.equal(runApi(sim, `uuid_buglist ${call.aUuid}`), fixture('15-uuid-buglist-none.txt').toString(), 'no recording: byte-identical');
+  const path = join(dir, 'buglist.wav');
+  runApi(sim, `uuid_record ${call.aUuid} start ${path}`);
+  // The capture file ends in one more newline than mod_commands writes (switch_core_media_bug_enumerate
+  // ends with "</media-bugs>\n"); the rest is compared byte for byte.
+  const captured = fixture('15-uuid-buglist.txt').toString().replace('/tmp/rec/buglist.wav', path);
+  t.equal(runApi(sim, `uuid_buglist ${call.aUuid}`), captured.replace(/\n\n$/, '\n'), 'one recording: as captured');
+  await call.hangup();
+});
