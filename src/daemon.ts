@@ -57,6 +57,13 @@ export class Daemon {
 
   constructor(private readonly parts: DaemonParts) {
     const { config, esl, log, metrics } = parts;
+    // One bad event or a failing handler costs that event, never the process: counted, logged once per kind.
+    this.bus.onError((f) => {
+      metrics.inc('fsrecd_event_errors_total', 'Bus listeners that threw or rejected (the event was dropped for that listener)', { event: f.event });
+      if (f.shouldLog) {
+        log.error('an event handler failed; the daemon goes on', { event: f.event, how: f.how, error: f.error instanceof Error ? f.error.message : String(f.error), excerpt: f.excerpt, failures: f.count, suppressed: f.suppressed });
+      }
+    });
     const cfg = config();
     this.registry = new CallRegistry(this.bus, variableNames(cfg));
     const api = (command: string): Promise<string> => esl.api(command);
