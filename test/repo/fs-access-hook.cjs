@@ -2,7 +2,8 @@
  * Preloaded (`node --require`) into a child process by test/repo/standalone.test.ts: records every path the
  * process asks the file system about (opened, read, listed, stat'ed, written, resolved by require) — the
  * attempts, not only the successes, since a read beside the checkout that fails with ENOENT is exactly the bug —
- * and writes them, one per line, to the file named by FSRECD_FS_LOG when the process exits.
+ * and appends each new one, as it happens, to the file named by FSRECD_FS_LOG (so a process stopped early
+ * has still told what it touched).
  * CommonJS and dependency-free, so it is in place before tsx or anything else loads.
  */
 'use strict';
@@ -14,14 +15,20 @@ const { URL, fileURLToPath } = require('node:url');
 
 const logFile = process.env.FSRECD_FS_LOG;
 if (!logFile) throw new Error('fs-access-hook: FSRECD_FS_LOG is not set');
-const writeFileSync = fs.writeFileSync;
+const appendFileSync = fs.appendFileSync;
 const seen = new Set();
+
+function note(path) {
+  if (seen.has(path)) return;
+  seen.add(path);
+  appendFileSync(logFile, `${path}\n`);
+}
 
 /** Relative paths are resolved now, against the cwd they are relative to. */
 function record(p) {
-  if (typeof p === 'string') seen.add(resolve(p));
-  else if (Buffer.isBuffer(p)) seen.add(resolve(p.toString()));
-  else if (p instanceof URL && p.protocol === 'file:') seen.add(fileURLToPath(p));
+  if (typeof p === 'string') note(resolve(p));
+  else if (Buffer.isBuffer(p)) note(resolve(p.toString()));
+  else if (p instanceof URL && p.protocol === 'file:') note(fileURLToPath(p));
 }
 
 /** Functions whose first argument (and, for these, second) is a path. */
@@ -58,7 +65,3 @@ Module._resolveFilename = function (...args) {
   if (typeof resolved === 'string' && (resolved.startsWith('/') || /^[A-Za-z]:[\\/]/.test(resolved))) record(resolved);
   return resolved;
 };
-
-process.on('exit', () => {
-  writeFileSync(logFile, [...seen].join('\n') + '\n');
-});
