@@ -54,6 +54,7 @@ export class Daemon {
   readonly #timers = new Set<NodeJS.Timeout>();
   #resyncing: Promise<void> | undefined;
   #eventsSeen = 0;
+  #eventFailures = 0;
 
   constructor(private readonly parts: DaemonParts) {
     const { config, esl, log, metrics } = parts;
@@ -162,8 +163,12 @@ export class Daemon {
     try {
       this.registry.apply(ev);
     } catch (err) {
-      // One odd event must never take the daemon down.
-      this.parts.log.error('could not process an ESL event', { event: ev.name, uuid: ev.get('Unique-ID'), error: String(err) });
+      // One odd event must never take the daemon down; a stream of them must not flood the log either.
+      this.#eventFailures++;
+      this.parts.metrics.inc('fsrecd_event_errors_total', 'Bus listeners that threw or rejected (the event was dropped for that listener)', { event: 'registry' });
+      if (this.#eventFailures <= 10 || this.#eventFailures % 1000 === 0) {
+        this.parts.log.error('could not process an ESL event', { event: ev.name, uuid: ev.get('Unique-ID'), error: String(err), failures: this.#eventFailures });
+      }
     }
   }
 

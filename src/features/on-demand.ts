@@ -32,7 +32,7 @@ export class OnDemandFeature {
   ) {
     const cfg = config();
     this.#matcher = new DtmfSequenceMatcher(codesOf(cfg), cfg.features.onDemand.interDigitTimeoutMs);
-    bus.on('dtmf', (leg, call, digit, atMs) => void this.#onDigit(leg, call, digit, atMs));
+    bus.on('dtmf', (leg, call, digit, atMs) => this.#onDigit(leg, call, digit, atMs));
     bus.on('legGone', (leg) => this.#matcher.forget(leg.uuid));
     bus.on('callEnded', (call) => this.#masked.delete(call.uuid));
   }

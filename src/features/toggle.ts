@@ -41,8 +41,8 @@ export class ToggleFeature {
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    bus.on('legParked', (leg) => void this.#maybeHandle(leg));
-    bus.on('legAnswered', (leg) => void this.#maybeHandle(leg));
+    bus.on('legParked', (leg) => this.#maybeHandle(leg));
+    bus.on('legAnswered', (leg) => this.#maybeHandle(leg));
     bus.on('legGone', (leg) => this.#handled.delete(leg.uuid));
   }
 
