@@ -1,19 +1,19 @@
 /** The default target: a directory on this machine (installs without an object store). */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { NO_FAULTS, type Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
-import { commitFile, tempPathBeside, writeFileAtomic } from '../util/atomic-file';
+import { tempPathBeside } from '../util/atomic-file';
 import { walkFiles } from '../util/walk-files';
-import type { ByteRange, ListedObject, RecordingStore, StoredObject } from './target';
+import { md5File } from './checksum';
+import { linkExclusive, removeOnError } from './exclusive-file';
+import { idIn, type ObjectAtKey } from './no-replace';
+import { placeWithoutReplacing } from './place';
+import type { ByteRange, ListedObject, PutResult, RecordingStore, StoredObject } from './target';
 
-export async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { md5File } from './checksum';
 
 export class LocalTarget implements RecordingStore {
   readonly dir: string;
@@ -36,13 +36,56 @@ export class LocalTarget implements RecordingStore {
     return p;
   }
 
-  async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string): Promise<void> {
-    const dest = this.#path(key);
-    await mkdir(dirname(dest), { recursive: true, mode: 0o750 });
-    const tmp = tempPathBeside(dest);
-    await copyFile(localPath, tmp);
-    await commitFile(tmp, dest);
-    await writeFileAtomic(`${dest}.json`, JSON.stringify({ ...meta, result, md5 }, null, 1));
+  async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults: Faults = NO_FAULTS): Promise<PutResult> {
+    const size = (await stat(localPath)).size;
+    const local = { id: meta.id, size, md5: md5 ?? (await md5File(localPath)) };
+    const json = JSON.stringify({ ...meta, result, md5: local.md5 }, null, 1);
+    const used = await placeWithoutReplacing(key, local, {
+      look: async (k) => ({ object: await this.#objectAt(k, size), metadataId: await this.#metadataIdAt(k) }),
+      md5Of: (k) => md5File(this.#path(k)),
+      createAudio: async (k) => {
+        const dest = this.#path(k);
+        await mkdir(dirname(dest), { recursive: true, mode: 0o750 });
+        const tmp = tempPathBeside(dest);
+        faults.at('local.copy-temp');
+        await removeOnError(tmp, copyFile(localPath, tmp));
+        faults.at('local.link');
+        return linkExclusive(tmp, dest);
+      },
+      createMetadata: async (k) => {
+        const dest = `${this.#path(k)}.json`;
+        const tmp = tempPathBeside(dest);
+        faults.at('local.write-metadata');
+        await removeOnError(tmp, writeFile(tmp, json, { mode: 0o640 }));
+        return linkExclusive(tmp, dest);
+      },
+    }, this.describe());
+    return { key: used };
+  }
+
+  /** The id `<key>.json` names; '' when it exists but names none; undefined when there is none. */
+  async #metadataIdAt(key: string): Promise<string | undefined> {
+    const text = await readFile(`${this.#path(key)}.json`, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (text === undefined) return undefined;
+    try {
+      return idIn(JSON.parse(text)) ?? '';
+    } catch {
+      return '';
+    }
+  }
+
+  /** The file at `key`; its MD5 only when the size could match (hashing a file of another size is wasted). */
+  async #objectAt(key: string, sizeWanted: number): Promise<ObjectAtKey | undefined> {
+    const p = this.#path(key);
+    const s = await stat(p).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!s) return undefined;
+    return { size: s.size, md5: s.size === sizeWanted ? await md5File(p) : undefined };
   }
 
   async stat(key: string): Promise<StoredObject | null> {
@@ -80,3 +123,4 @@ export class LocalTarget implements RecordingStore {
     return undefined;
   }
 }
+

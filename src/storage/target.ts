@@ -1,10 +1,30 @@
 /** Where finished recordings go. Each target verifies what it stored before the spool deletes anything. */
 import type { Readable } from 'node:stream';
+import type { Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../recorder/types';
 
 export interface StoredObject {
   size: number;
+  /**
+   * The MD5 of the stored bytes as the storage computed it: a local file's hash, or an S3 ETag that is a bare
+   * MD5 (single-part upload). Trustworthy, except that S3 with SSE-KMS/SSE-C gives single-part ETags that look
+   * like an MD5 and are not one (verification then fails safe: the local copy stays).
+   */
   md5?: string;
+  /**
+   * An S3 multipart ETag (`<md5 of part MD5s>-<parts>`) and the part size it was uploaded with: check it with
+   * `multipartEtag(localPath, partSize)` (storage/checksum.ts); the server computed it from the parts it got.
+   */
+  multipart?: { etag: string; partSize: number };
+  /** The MD5 the uploader claimed (S3 `x-amz-meta-fsrecd-md5`): what was sent, not what was stored. */
+  claimedMd5?: string;
+  /** The recording id the uploader attached (S3 `x-amz-meta-fsrecd-id`). */
+  recordingId?: string;
+}
+
+export interface PutResult {
+  /** The key the recording is stored under: the one asked for, or `<name>-N<ext>` when that was taken. */
+  key: string;
 }
 
 export interface StorageTarget {
@@ -12,10 +32,15 @@ export interface StorageTarget {
   /** The object key for a recording (a key template, else its path relative to its root). */
   keyFor(meta: RecordingMeta): string;
   /**
-   * Stores the file under `key` (idempotent: the same key again replaces it), and its metadata object
-   * (`<key>.json`: meta, result and the local MD5) from which `fsrecd recordings reindex` rebuilds the index.
+   * Stores the file under `key` and never replaces an existing object with different content: when `key`
+   * holds another recording (or other bytes) it uses `<name>-2<ext>`, `-3`… (up to 100; S3 creates with
+   * `If-None-Match: *`, a directory with an exclusive link), and when `key` already holds these very bytes
+   * (a run that died before journaling them) it uploads nothing. The metadata object `<used key>.json`
+   * (meta, result and the local MD5, from which `fsrecd recordings reindex` rebuilds the index) is never
+   * replaced either. Returns the key actually used: journal and verify that one. `faults` hears the durable
+   * steps (local.copy-temp, local.link, local.write-metadata, upload.put-metadata) for the crash tests.
    */
-  put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string): Promise<void>;
+  put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults?: Faults): Promise<PutResult>;
   /** What is stored under `key`, or null. */
   stat(key: string): Promise<StoredObject | null>;
 }
