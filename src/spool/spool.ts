@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics';
 import type { RecordingMeta, RecordingResult, RecordingSink } from '../recorder/types';
 import { md5File } from '../storage/local-target';
 import type { StorageTarget } from '../storage/target';
+import { verifyStored } from '../storage/verify';
 import { walkFiles } from '../util/walk-files';
 import { retryDelay } from './backoff';
 import { Journal, TERMINAL, type FileIdentity, type JournalEntry } from './journal';
@@ -458,13 +459,11 @@ export class Spool implements RecordingSink {
       // "uploading" is informative: a crash at any point below is recovered by re-running the upload,
       // which finds an object already stored for this recording instead of making a second one.
       this.#persist({ ...e, state: 'uploading', attempts: e.attempts + 1 }).catch(() => undefined);
-      this.#faults.at('upload.put-object');
+      // The target numbers its own steps (upload.put-object, upload.put-metadata, local.*).
       const stored = await target.put(e.meta.path, e.key, e.meta, e.result, md5, this.#faults);
       this.#faults.at('upload.verify');
-      const got = await target.stat(stored.key);
-      if (!got || got.size !== size || (got.md5 !== undefined && got.md5 !== md5)) {
-        throw new Error(`verification failed for ${stored.key}: stored ${got ? `${got.size} bytes md5 ${got.md5 ?? '(not given)'}` : 'nothing'}, local ${size} bytes md5 ${md5}`);
-      }
+      const check = await verifyStored(await target.stat(stored.key), e.meta.path, { size, md5 });
+      if (!check.ok) throw new Error(`verification failed for ${stored.key}: ${check.reason}`);
       const after = await stat(e.meta.path);
       const verified: FileIdentity = { size: after.size, mtimeMs: after.mtimeMs, ino: after.ino, dev: after.dev };
       if (after.size !== size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {

@@ -12,6 +12,7 @@ import { S3Target } from '../../src/storage/s3-target';
 import type { RecordingMeta } from '../../src/recorder/types';
 import { startS3 } from '../helpers/s3-server';
 import { waitFor } from '../helpers/wait-for';
+import { S3FaultProxy } from '../helpers/s3-fault-proxy';
 
 t.test('kill -9 between the upload and the journal update: after restart, exactly one object, nothing lost', async (t) => {
   const s3 = await startS3(['recordings']);
@@ -40,14 +41,16 @@ t.test('kill -9 between the upload and the journal update: after restart, exactl
   t.equal(journal.state, 'uploading', 'the journal never heard of the stored object');
   t.ok(existsSync(path), 'the local file is still there');
 
-  let puts = 0;
-  const counting = { describe: () => target.describe(), keyFor: (m: RecordingMeta) => target.keyFor(m), stat: (k: string) => target.stat(k), put: (...a: Parameters<S3Target['put']>) => (puts++, target.put(...a)) };
-  const restarted = await Spool.open({ stateDir, spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target: counting, log: silentLogger(), metrics: new Metrics() });
+  // The restarted spool talks to s3rver through a proxy that logs every request: a second PUT would show.
+  const proxy = await S3FaultProxy.start(s3.port);
+  t.teardown(() => proxy.close());
+  const viaProxy = new S3Target({ type: 's3', endpoint: '127.0.0.1', port: proxy.port, useSsl: false, region: 'us-east-1', bucket: 'recordings', createBucket: false, pathStyle: true, accessKey: new Secret('S3RVER', 't'), secretKey: new Secret('S3RVER', 't') }, silentLogger());
+  const restarted = await Spool.open({ stateDir, spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 50, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target: viaProxy, log: silentLogger(), metrics: new Metrics() });
   await restarted.start();
   t.teardown(() => restarted.stop(10));
   await waitFor(() => restarted.status().stored === 1, 'stored after restart');
   await waitFor(() => !existsSync(path), 'local copy removed');
-  t.equal(puts, 0, 'the object already there was verified, not uploaded again');
+  t.equal(proxy.count((r) => r.method === 'PUT' && r.key === 'acme/crash.wav'), 0, 'the object already there was verified, not uploaded again');
   const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
   const names: string[] = [];
   for await (const o of client.listObjectsV2('recordings', '', true)) names.push((o as { name: string }).name);
