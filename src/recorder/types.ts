@@ -28,6 +28,36 @@ export interface RecordingMeta {
   onDemand: boolean;
   /** ISO 8601 UTC. */
   startedAt: string;
+  /**
+   * The conversation this recording is a segment of: the uuid of the first recorded call. Transfers keep
+   * it, so the segments of one conversation group together (absent on older recordings: the call uuid).
+   */
+  conversationId?: string;
+  /** This recording's place in its conversation: 1, then 2, 3… after each transfer (absent: 1). */
+  segment?: number;
+  /** How this segment came to be recorded. */
+  startedBy?: SegmentStart;
+  /** Who was on the call when this segment started. */
+  parties?: Party[];
+  /** A segment that continues a conversation: the recording it follows and how the call moved on. */
+  transferFrom?: { recordingId: string; kind: TransferKind };
+  /** mod_callcenter: the queue (queue@domain) and the agent of a queue call. */
+  queue?: string;
+  agent?: string;
+}
+
+export type SegmentStart = 'answer' | 'bridge' | 'armed' | 'transfer' | 'on-demand' | 'adopted';
+
+/** attended: uuid_bridge / REFER with Replaces / att_xfer; blind: uuid_transfer of a leg; pickup: intercept. */
+export type TransferKind = 'attended' | 'blind' | 'pickup' | 'park';
+
+export interface Party {
+  role: 'caller' | 'callee';
+  number: string;
+  name?: string;
+  user?: string;
+  device?: string;
+  legUuid?: string;
 }
 
 export type CompletionCause = string;
