@@ -5,10 +5,62 @@
 import { createHash } from 'node:crypto';
 import type { Direction, Network } from '../config/types';
 import type { JournalEntry } from '../spool/journal';
-import type { RecordingEntry, Trigger } from './types';
+import type { SegmentStart, TransferKind } from '../recorder/types';
+import type { PartyInfo, RecordingEntry, Trigger } from './types';
 
 export function triggerOf(onDemand: boolean, adopted: boolean): Trigger {
   return onDemand ? 'on-demand' : adopted ? 'adopted' : 'rule';
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+const isId = (v: unknown): v is string => typeof v === 'string' && ID.test(v) && !v.includes('..');
+const STARTS: readonly SegmentStart[] = ['answer', 'bridge', 'armed', 'transfer', 'on-demand', 'adopted'];
+const KINDS: readonly TransferKind[] = ['attended', 'blind', 'pickup', 'park'];
+/** A caller ID can be long; a party list cannot be (a conversation has a handful). */
+const MAX_PARTIES = 16;
+const MAX_TEXT = 200;
+
+type ConversationFields = Pick<RecordingEntry, 'conversationId' | 'segment' | 'startedBy' | 'parties' | 'transferFrom' | 'queue' | 'agent'>;
+
+function shortText(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v.slice(0, MAX_TEXT) : undefined;
+}
+
+function partyOf(v: unknown): PartyInfo | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const p = v as Record<string, unknown>;
+  if (p.role !== 'caller' && p.role !== 'callee') return undefined;
+  const party: PartyInfo = { role: p.role, number: shortText(p.number) ?? '' };
+  for (const k of ['name', 'user', 'device', 'legUuid'] as const) {
+    const text = shortText(p[k]);
+    if (text !== undefined) party[k] = text;
+  }
+  return party;
+}
+
+/**
+ * The conversation a recording belongs to, from a RecordingMeta (the journal's, or a metadata object that
+ * may come from another node, an older version or a hand edit). Anything missing or malformed leaves the
+ * recording a conversation of one: its call uuid (or, lacking one, its own id), segment 1.
+ */
+export function conversationFields(m: Record<string, unknown>, id: string): ConversationFields {
+  const conversationId = isId(m.conversationId) ? m.conversationId : isId(m.callUuid) ? m.callUuid : id;
+  const segment = typeof m.segment === 'number' && Number.isInteger(m.segment) && m.segment >= 1 && m.segment <= 1_000_000 ? m.segment : 1;
+  const out: ConversationFields = { conversationId, segment };
+  if (typeof m.startedBy === 'string' && (STARTS as readonly string[]).includes(m.startedBy)) out.startedBy = m.startedBy as SegmentStart;
+  if (Array.isArray(m.parties)) {
+    const parties = m.parties.slice(0, MAX_PARTIES).map(partyOf).filter((p): p is PartyInfo => p !== undefined);
+    if (parties.length) out.parties = parties;
+  }
+  const from = m.transferFrom && typeof m.transferFrom === 'object' ? (m.transferFrom as Record<string, unknown>) : undefined;
+  if (from && isId(from.recordingId) && typeof from.kind === 'string' && (KINDS as readonly string[]).includes(from.kind)) {
+    out.transferFrom = { recordingId: from.recordingId, kind: from.kind as TransferKind };
+  }
+  const queue = shortText(m.queue);
+  if (queue !== undefined) out.queue = queue;
+  const agent = shortText(m.agent);
+  if (agent !== undefined) out.agent = agent;
+  return out;
 }
 
 export function entryFromJournal(e: JournalEntry): RecordingEntry {
@@ -42,6 +94,7 @@ export function entryFromJournal(e: JournalEntry): RecordingEntry {
     lastError: e.lastError,
     journalUpdatedAt: e.updatedAt,
     source: 'journal',
+    ...conversationFields(m as unknown as Record<string, unknown>, e.id),
   };
 }
 
@@ -102,5 +155,6 @@ export function entryFromStorage(obj: StoredObjectInfo, metaJson: unknown): Reco
     md5: etag && /^[0-9a-f]{32}$/.test(etag) ? etag : optStr(m.md5),
     completionCause: optStr(result.completionCause),
     source: 'storage',
+    ...conversationFields(m, id),
   };
 }

@@ -10,9 +10,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RecordingEntry, RecordingPage, RecordingQuery } from './types';
+import { summarizeConversation } from './conversation';
+import type { ConversationPage, RecordingEntry, RecordingPage, RecordingQuery } from './types';
 
-const SCHEMA_VERSION = 2;
+/** 3: conversation_id, segment, queue, agent (#12). */
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS recordings (
@@ -28,6 +30,10 @@ CREATE TABLE IF NOT EXISTS recordings (
   device TEXT,
   search TEXT NOT NULL,
   reasons TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  queue TEXT,
+  agent TEXT,
   gen INTEGER NOT NULL DEFAULT 0,
   doc TEXT NOT NULL
 );
@@ -36,6 +42,9 @@ CREATE INDEX IF NOT EXISTS recordings_by_tenant ON recordings(tenant, started_ms
 CREATE INDEX IF NOT EXISTS recordings_by_state ON recordings(state, started_ms, direction, network, trigger, tenant);
 CREATE INDEX IF NOT EXISTS recordings_by_user ON recordings(user, started_ms);
 CREATE INDEX IF NOT EXISTS recordings_by_device ON recordings(device, started_ms);
+CREATE INDEX IF NOT EXISTS recordings_by_conversation ON recordings(conversation_id, segment, started_ms);
+CREATE INDEX IF NOT EXISTS recordings_by_queue ON recordings(queue, started_ms) WHERE queue IS NOT NULL;
+CREATE INDEX IF NOT EXISTS recordings_by_agent ON recordings(agent, started_ms) WHERE agent IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS recordings_text USING fts5(search, content='recordings', content_rowid='seq', tokenize='trigram', detail='none');
 CREATE TRIGGER IF NOT EXISTS recordings_text_ai AFTER INSERT ON recordings BEGIN
   INSERT INTO recordings_text(rowid, search) VALUES (new.seq, new.search);
@@ -54,11 +63,22 @@ CREATE TABLE IF NOT EXISTS index_meta (name TEXT PRIMARY KEY, value INTEGER NOT 
 const RARE_TEXT_LIMIT = 2000;
 
 /**
- * What free-text search looks in: numbers, caller name, user, device. Not keys or uuids: their trigrams
+ * What free-text search looks in: numbers, caller name, user, device, every party of the segment, queue and
+ * agent (so a conversation is found by any of its segments' parties). Not keys or uuids: their trigrams
  * would triple the index for lookups that `show ID` and the key itself already answer.
  */
 export function searchText(e: RecordingEntry): string {
-  return [e.srcnum, e.dstnum, e.callerName, e.user ?? '', e.device ?? ''].join(' ').toLowerCase();
+  const parties = (e.parties ?? []).flatMap((p) => [p.number, p.name ?? '', p.user ?? '', p.device ?? '']);
+  const words = [e.srcnum, e.dstnum, e.callerName, e.user ?? '', e.device ?? '', ...parties, e.queue ?? '', e.agent ?? ''];
+  // Each distinct word once: a party is usually also the segment's srcnum or dstnum.
+  return [...new Set(words.filter((w) => w !== ''))].join(' ').toLowerCase();
+}
+
+/** `support` is the queue support@ any domain (mod_callcenter names queues queue@domain); `support@d` only itself. */
+function nameOrNameAtDomain(col: string, v: string): { sql: string; args: string[] } {
+  if (v.includes('@')) return { sql: `${col} = ?`, args: [v] };
+  // A range rather than LIKE: it can seek the index, and nothing in the name is a wildcard. 'A' follows '@'.
+  return { sql: `(${col} = ? OR (${col} >= ? AND ${col} < ?))`, args: [v, `${v}@`, `${v}A`] };
 }
 
 function likePattern(s: string): string {
@@ -90,11 +110,12 @@ export class RecordingIndex {
   ) {
     this.#db = db;
     this.#upsert = db.prepare(`
-      INSERT INTO recordings (id, started_ms, direction, network, trigger, state, tenant, user, device, search, reasons, gen, doc)
-      VALUES (@id, @started_ms, @direction, @network, @trigger, @state, @tenant, @user, @device, @search, @reasons, @gen, @doc)
+      INSERT INTO recordings (id, started_ms, direction, network, trigger, state, tenant, user, device, search, reasons, conversation_id, segment, queue, agent, gen, doc)
+      VALUES (@id, @started_ms, @direction, @network, @trigger, @state, @tenant, @user, @device, @search, @reasons, @conversation_id, @segment, @queue, @agent, @gen, @doc)
       ON CONFLICT(id) DO UPDATE SET started_ms = excluded.started_ms, direction = excluded.direction, network = excluded.network,
         trigger = excluded.trigger, state = excluded.state, tenant = excluded.tenant, user = excluded.user, device = excluded.device,
-        search = excluded.search, reasons = excluded.reasons, gen = excluded.gen, doc = excluded.doc`);
+        search = excluded.search, reasons = excluded.reasons, conversation_id = excluded.conversation_id, segment = excluded.segment,
+        queue = excluded.queue, agent = excluded.agent, gen = excluded.gen, doc = excluded.doc`);
     this.#get = db.prepare('SELECT seq, started_ms, doc FROM recordings WHERE id = ?');
     this.#gen = (db.prepare("SELECT value FROM index_meta WHERE name = 'gen'").get() as { value: number } | undefined)?.value ?? 0;
   }
@@ -131,7 +152,9 @@ export class RecordingIndex {
     // The journal is the truth about this node's recordings. Storage may not tell everything (no MD5 after a
     // multipart upload, nothing about the spool), so a reindex keeps what was already known.
     const existing = e.source === 'storage' ? this.get(e.id) : undefined;
-    const merged: RecordingEntry = existing ? { ...existing, ...stripUndefined(e), md5: e.md5 ?? existing.md5, source: existing.source } : e;
+    const given: RecordingEntry = existing ? { ...existing, ...stripUndefined(e), md5: e.md5 ?? existing.md5, source: existing.source } : e;
+    // An entry from before conversations (or a caller that left them out) is a conversation of one.
+    const merged: RecordingEntry = { ...given, conversationId: given.conversationId || given.callUuid || given.id, segment: given.segment || 1 };
     this.#upsert.run({
       id: merged.id,
       started_ms: Date.parse(merged.startedAt) || 0,
@@ -144,6 +167,10 @@ export class RecordingIndex {
       device: merged.device ?? null,
       search: searchText(merged),
       reasons: merged.reasons.join('\n').toLowerCase(),
+      conversation_id: merged.conversationId,
+      segment: merged.segment,
+      queue: merged.queue ?? null,
+      agent: merged.agent ?? null,
       gen: this.#gen,
       doc: JSON.stringify(merged),
     });
@@ -207,43 +234,8 @@ export class RecordingIndex {
   }
 
   query(q: RecordingQuery): RecordingPage {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const eq = (col: string, v: string | undefined): void => {
-      if (v === undefined) return;
-      where.push(`${col} = ?`);
-      args.push(v);
-    };
-    if (q.fromMs !== undefined) {
-      where.push('started_ms >= ?');
-      args.push(q.fromMs);
-    }
-    if (q.toMs !== undefined) {
-      where.push('started_ms < ?');
-      args.push(q.toMs);
-    }
-    eq('direction', q.direction);
-    eq('network', q.network);
-    eq('trigger', q.trigger);
-    eq('state', q.state);
-    eq('tenant', q.tenant);
-    eq('user', q.user);
-    eq('device', q.device);
-    if (q.reason !== undefined) {
-      where.push("reasons LIKE ? ESCAPE '\\'");
-      args.push(likePattern(q.reason));
-    }
-    if (q.text !== undefined) {
-      const plan = this.#textPlan(q.text);
-      where.push(plan.sql);
-      args.push(plan.arg);
-    }
-    if (q.before !== undefined) {
-      const [ms, seq] = q.before.split(':').map(Number) as [number, number];
-      // Written so the bound on started_ms alone can seek the time index (an OR across columns cannot).
-      where.push('started_ms <= ? AND (started_ms < ? OR seq < ?)');
-      args.push(ms, ms, seq);
-    }
+    const { where, args } = this.#filters(q, '');
+    this.#cursor(q, '', where, args);
     const sql = `SELECT seq, started_ms, doc FROM recordings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_ms DESC, seq DESC LIMIT ?`;
     const rows = this.#db.prepare(sql).all(...args, q.limit + 1) as Row[];
     const page = rows.slice(0, q.limit);
@@ -254,20 +246,103 @@ export class RecordingIndex {
     };
   }
 
+  /** Every segment of a conversation in order (only `tenant`'s when given: a tenant sees its own segments). */
+  segmentsOf(conversationId: string, tenant?: string): RecordingEntry[] {
+    const rows = (
+      tenant === undefined
+        ? this.#db.prepare('SELECT doc FROM recordings WHERE conversation_id = ? ORDER BY segment, started_ms, seq').all(conversationId)
+        : this.#db.prepare('SELECT doc FROM recordings WHERE conversation_id = ? AND tenant = ? ORDER BY segment, started_ms, seq').all(conversationId, tenant)
+    ) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as RecordingEntry);
+  }
+
+  /**
+   * Conversations, newest first: a conversation is listed when any of its segments matches the query, in
+   * the place of its newest matching segment (its "head"); the row then adds up every segment the tenant
+   * filter lets through, matching or not. Walking the time index and keeping only heads (no matching segment
+   * of the same conversation is newer) pages like the plain list, with the same cursor: the head's.
+   */
+  conversations(q: RecordingQuery): ConversationPage {
+    const outer = this.#filters(q, 'r.');
+    const inner = this.#filters(q, 'n.');
+    this.#cursor(q, 'r.', outer.where, outer.args);
+    const newer = `NOT EXISTS (SELECT 1 FROM recordings n WHERE n.conversation_id = r.conversation_id AND (n.started_ms > r.started_ms OR (n.started_ms = r.started_ms AND n.seq > r.seq))${inner.where.map((w) => ` AND ${w}`).join('')})`;
+    const where = [...outer.where, newer];
+    const sql = `SELECT r.seq, r.started_ms, r.conversation_id FROM recordings r WHERE ${where.join(' AND ')} ORDER BY r.started_ms DESC, r.seq DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...outer.args, ...inner.args, q.limit + 1) as { seq: number; started_ms: number; conversation_id: string }[];
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      conversations: page.map((r) => summarizeConversation(r.conversation_id, this.segmentsOf(r.conversation_id, q.tenant))),
+      next: rows.length > q.limit && last ? `${last.started_ms}:${last.seq}` : null,
+    };
+  }
+
+  /** The WHERE terms of a query's filters, on the table aliased `a` ('' or 'x.'). */
+  #filters(q: RecordingQuery, a: string): { where: string[]; args: (string | number)[] } {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const eq = (col: string, v: string | undefined): void => {
+      if (v === undefined) return;
+      where.push(`${a}${col} = ?`);
+      args.push(v);
+    };
+    if (q.fromMs !== undefined) {
+      where.push(`${a}started_ms >= ?`);
+      args.push(q.fromMs);
+    }
+    if (q.toMs !== undefined) {
+      where.push(`${a}started_ms < ?`);
+      args.push(q.toMs);
+    }
+    eq('direction', q.direction);
+    eq('network', q.network);
+    eq('trigger', q.trigger);
+    eq('state', q.state);
+    eq('tenant', q.tenant);
+    eq('user', q.user);
+    eq('device', q.device);
+    eq('conversation_id', q.conversation);
+    for (const [col, v] of [['queue', q.queue], ['agent', q.agent]] as const) {
+      if (v === undefined) continue;
+      const term = nameOrNameAtDomain(`${a}${col}`, v);
+      where.push(term.sql);
+      args.push(...term.args);
+    }
+    if (q.reason !== undefined) {
+      where.push(`${a}reasons LIKE ? ESCAPE '\\'`);
+      args.push(likePattern(q.reason));
+    }
+    if (q.text !== undefined) {
+      const plan = this.#textPlan(q.text, a);
+      where.push(plan.sql);
+      args.push(plan.arg);
+    }
+    return { where, args };
+  }
+
+  #cursor(q: RecordingQuery, a: string, where: string[], args: (string | number)[]): void {
+    if (q.before === undefined) return;
+    const [ms, seq] = q.before.split(':').map(Number) as [number, number];
+    // Written so the bound on started_ms alone can seek the time index (an OR across columns cannot).
+    where.push(`${a}started_ms <= ? AND (${a}started_ms < ? OR ${a}seq < ?)`);
+    args.push(ms, ms, seq);
+  }
+
   /**
    * A rare term (few trigram hits) is looked up in the full-text index and the hits sorted; a common one is
    * matched while walking the time index, which fills a page after a few rows. Under three characters the
    * trigram index cannot help at all.
    */
-  #textPlan(text: string): { sql: string; arg: string } {
+  #textPlan(text: string, a: string): { sql: string; arg: string } {
     const pattern = likePattern(text);
     // FTS5 answers LIKE from its index only without ESCAPE, so a term with a wildcard character takes the scan.
     if (text.length >= 3 && !/[\\%_]/.test(text)) {
       const plain = `%${text.toLowerCase()}%`;
       const hits = (this.#db.prepare(`SELECT count(*) AS n FROM (SELECT rowid FROM recordings_text WHERE search LIKE ? LIMIT ${RARE_TEXT_LIMIT + 1})`).get(plain) as { n: number }).n;
-      if (hits <= RARE_TEXT_LIMIT) return { sql: 'seq IN (SELECT rowid FROM recordings_text WHERE search LIKE ?)', arg: plain };
+      if (hits <= RARE_TEXT_LIMIT) return { sql: `${a}seq IN (SELECT rowid FROM recordings_text WHERE search LIKE ?)`, arg: plain };
     }
-    return { sql: "search LIKE ? ESCAPE '\\'", arg: pattern };
+    return { sql: `${a}search LIKE ? ESCAPE '\\'`, arg: pattern };
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { RecordingQuery, RecordingState, Trigger } from './types';
 
-export const QUERY_PARAMS = ['from', 'to', 'direction', 'network', 'q', 'user', 'device', 'tenant', 'reason', 'trigger', 'state', 'limit', 'before'] as const;
+export const QUERY_PARAMS = ['from', 'to', 'direction', 'network', 'q', 'user', 'device', 'tenant', 'reason', 'trigger', 'state', 'conversation', 'queue', 'agent', 'limit', 'before'] as const;
 export type QueryParam = (typeof QUERY_PARAMS)[number];
 
 const STATES: readonly RecordingState[] = ['recording', 'finished', 'uploading', 'stored', 'failed', 'discarded', 'lost'];
@@ -74,6 +74,16 @@ export function parseQuery(params: Iterable<[string, string]>, now: number, defa
       case 'reason':
         q.reason = text(name, v);
         break;
+      case 'conversation':
+        if (!isRecordingId(v)) throw new QueryError(`conversation: not a conversation id ${JSON.stringify(v.slice(0, 60))}`);
+        q.conversation = v;
+        break;
+      case 'queue':
+        q.queue = text(name, v);
+        break;
+      case 'agent':
+        q.agent = text(name, v);
+        break;
       case 'trigger':
         q.trigger = oneOf(name, v, TRIGGERS);
         break;
@@ -98,7 +108,10 @@ export function parseQuery(params: Iterable<[string, string]>, now: number, defa
   return q;
 }
 
-/** Recording ids as the index hands them out: no slashes, no dots at the start, nothing to traverse with. */
+/**
+ * Recording ids as the index hands them out: no slashes, no dots at the start, nothing to traverse with.
+ * Conversation ids (a call uuid) have the same shape and are checked the same way.
+ */
 export function isRecordingId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(id) && !id.includes('..');
 }

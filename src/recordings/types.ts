@@ -1,5 +1,6 @@
 /** A stored recording as the index, the CLI and the HTTP API show it. */
 import type { Direction, Network } from '../config/types';
+import type { SegmentStart, TransferKind } from '../recorder/types';
 
 /** Why it was recorded: a rule (account, user, device, queue, *26 toggle), *3 on demand, or found in spool_dir. */
 export type Trigger = 'rule' | 'on-demand' | 'adopted';
@@ -40,6 +41,48 @@ export interface RecordingEntry {
   journalUpdatedAt?: string;
   /** Where the index learnt of it: this node's journal, or the storage target (reindex). */
   source: 'journal' | 'storage';
+  /** The conversation this recording is a segment of (the first recorded call's uuid; older recordings: their call uuid). */
+  conversationId: string;
+  /** Its place in the conversation: 1, then 2, 3… after each transfer. */
+  segment: number;
+  startedBy?: SegmentStart;
+  /** Who was on the call when this segment started (older recordings: none). */
+  parties?: PartyInfo[];
+  /** The recording this segment continues and how the call moved on. */
+  transferFrom?: { recordingId: string; kind: TransferKind };
+  /** mod_callcenter queue (queue@domain) and agent. */
+  queue?: string;
+  agent?: string;
+}
+
+/** A party as the index keeps it (RecordingMeta's Party, checked). */
+export interface PartyInfo {
+  role: 'caller' | 'callee';
+  number: string;
+  name?: string;
+  user?: string;
+  device?: string;
+  legUuid?: string;
+}
+
+/** One conversation in a grouped list: what its visible segments add up to, and the segments in order. */
+export interface ConversationSummary {
+  conversationId: string;
+  segmentCount: number;
+  /** The first segment's start and the newest segment's start (ISO 8601 UTC). */
+  startedAt: string;
+  lastStartedAt: string;
+  endedAt?: string;
+  /** Sum of the segments' durations (those that have one). */
+  durationMs: number;
+  /** Everyone on the conversation across its segments, once each (by number, user and device). */
+  parties: PartyInfo[];
+  segments: RecordingEntry[];
+}
+
+export interface ConversationPage {
+  conversations: ConversationSummary[];
+  next: string | null;
 }
 
 export interface RecordingQuery {
@@ -48,11 +91,16 @@ export interface RecordingQuery {
   toMs?: number;
   direction?: Direction;
   network?: Network;
-  /** Substring of srcnum, dstnum, caller name, user or device (case-insensitive). */
+  /** Substring of srcnum, dstnum, caller name, user, device, any party, queue or agent (case-insensitive). */
   text?: string;
   user?: string;
   device?: string;
   tenant?: string;
+  /** All segments of one conversation. */
+  conversation?: string;
+  /** mod_callcenter queue or agent: `support` matches `support@any.domain`; `support@default` only itself. */
+  queue?: string;
+  agent?: string;
   /** Substring of any reason, e.g. "account", "*26", "user 1000". */
   reason?: string;
   trigger?: Trigger;

@@ -26,6 +26,8 @@ function entry(i: number, over: Partial<RecordingEntry> = {}): RecordingEntry {
     key: `k/${i}.wav`,
     size: i,
     source: 'journal',
+    conversationId: `call-${i}`,
+    segment: 1,
     ...over,
   };
 }

@@ -17,7 +17,7 @@ t.test('stored, waiting for storage, discarded, gone from storage', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-media-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const store = new LocalTarget(join(dir, 'stored'));
-  const base: RecordingEntry = { id: 'r-1', callUuid: 'c', legUuid: 'c', startedAt: '2026-11-24T10:00:00.000Z', state: 'stored', direction: 'inbound', network: 'external', srcnum: '1', dstnum: '2', callerName: '', domain: 'd', tenant: 't', node: 'n', reasons: [], trigger: 'rule', format: 'wav', key: 'a/r-1.wav', source: 'journal' };
+  const base: RecordingEntry = { id: 'r-1', callUuid: 'c', legUuid: 'c', startedAt: '2026-11-24T10:00:00.000Z', state: 'stored', direction: 'inbound', network: 'external', srcnum: '1', dstnum: '2', callerName: '', domain: 'd', tenant: 't', node: 'n', reasons: [], trigger: 'rule', format: 'wav', key: 'a/r-1.wav', source: 'journal', conversationId: 'c', segment: 1 };
 
   writeFileSync(join(dir, 'spool.wav'), 'RIFF-from-the-spool');
   const waiting = await mediaOf({ ...base, state: 'finished', localPath: join(dir, 'spool.wav') }, store);

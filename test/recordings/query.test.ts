@@ -35,6 +35,8 @@ t.test('queries: every parameter checked, empty ones ignored, unknown ones refus
   ];
   for (const [k, v, re] of cases) t.throws(() => parseQuery([[k, v]], NOW), re, `${k}=${v.slice(0, 10)}`);
   t.throws(() => parseQuery([['from', '2026-11-24'], ['to', '2026-11-23']], NOW), /from must be before to/);
+  t.same(parseQuery([['conversation', '6f1c2b7e-0000-4000-8000-000000000001'], ['queue', 'support'], ['agent', '1000@acme.example']], NOW), { limit: 50, conversation: '6f1c2b7e-0000-4000-8000-000000000001', queue: 'support', agent: '1000@acme.example' });
+  t.throws(() => parseQuery([['conversation', '../x']], NOW), /conversation: not a conversation id "..\/x"/);
 });
 
 t.test('recording ids: nothing that could name another path', async (t) => {
