@@ -25,8 +25,8 @@ export interface BusEvents {
   recordStop: [event: EslEvent];
   /** CHANNEL_HANGUP_COMPLETE: the leg is gone from FreeSWITCH; the registry drops it after this. */
   legGone: [leg: Leg, call: Call];
-  /** The recorder asked the policy about a call (at answer or bridge). */
-  decided: [call: Call, decision: Decision, trigger: 'answer' | 'bridge'];
+  /** The recorder asked the policy about a call (at its creation, to arm a recording; at answer; at bridge). */
+  decided: [call: Call, decision: Decision, trigger: 'create' | 'answer' | 'bridge'];
   /** The last leg of a call is gone. */
   callEnded: [call: Call];
 }

@@ -2,6 +2,8 @@
  * The recordings fsrecd has asked FreeSWITCH to make and that have not ended, indexed by the two keys
  * events carry: the file path (RECORD_START/STOP) and the call (hangup, *3).
  */
+import type { Leg } from '../calls/types';
+import type { RecordingOptions } from '../config/types';
 import type { RecordingMeta } from './types';
 
 export interface ActiveRecording {
@@ -12,6 +14,12 @@ export interface ActiveRecording {
    */
   state: 'starting' | 'unknown' | 'recording' | 'stopping';
   masked: boolean;
+  /** The options it was started with (a continuation after a transfer keeps them). */
+  options: RecordingOptions;
+  /** Started before answer (RECORD_ANSWER_REQ / RECORD_BRIDGE_REQ): FreeSWITCH writes from the answer on. */
+  armed: boolean;
+  /** The recorded channel, as the registry keeps it up to date (answered or not). */
+  leg: Leg;
   /** The call ended while uuid_record was still on its way: finish as soon as FreeSWITCH answers. */
   callEnded?: boolean;
 }

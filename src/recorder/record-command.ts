@@ -23,17 +23,19 @@ export function assertSafeToken(value: string): string {
  * Per-recording variables travel inside the command (`{RECORD_STEREO=true,…}`) rather than via uuid_setvar:
  * channel variables linger and would leak into a later recording of the same channel (an on-demand one).
  */
-export function recordingVars(options: RecordingOptions): string {
+export function recordingVars(options: RecordingOptions, armed = false): string {
   const vars: string[] = [`RECORD_STEREO=${options.stereo ? 'true' : 'false'}`];
   if (options.minSeconds > 0) vars.push(`RECORD_MIN_SEC=${Math.floor(options.minSeconds)}`);
   if (options.sampleRate) vars.push(`record_sample_rate=${Math.floor(options.sampleRate)}`);
   if (options.startOn === 'bridge') vars.push('RECORD_BRIDGE_REQ=true');
+  // Armed before answer: FreeSWITCH holds the file's first sample until the channel is answered.
+  else if (armed) vars.push('RECORD_ANSWER_REQ=true');
   return `{${vars.join(',')}}`;
 }
 
-export function recordStartCommand(legUuid: string, path: string, options: RecordingOptions): string {
+export function recordStartCommand(legUuid: string, path: string, options: RecordingOptions, armed = false): string {
   const limit = options.maxSeconds > 0 ? Math.floor(options.maxSeconds) : 0;
-  return `uuid_record ${assertSafeToken(legUuid)} start ${assertSafeToken(path)} ${limit} ${recordingVars(options)}`;
+  return `uuid_record ${assertSafeToken(legUuid)} start ${assertSafeToken(path)} ${limit} ${recordingVars(options, armed)}`;
 }
 
 export function recordStopCommand(legUuid: string, path: string): string {

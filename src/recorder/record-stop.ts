@@ -4,7 +4,7 @@
  * finite non-negative number is unknown, a path with NUL/CR/LF is not one of ours. Nothing here throws:
  * one malformed event must not lose the recordings after it.
  */
-import { microsToMs, validPath } from '../calls/leg-from-event';
+import { microsToMs, validPath, validUuid } from '../calls/leg-from-event';
 import type { EslEvent } from '../esl/types';
 import type { RecordingResult } from './types';
 
@@ -20,7 +20,13 @@ export interface RecordStopInfo {
   path: string;
   result: RecordingResult;
   discarded: boolean;
+  /** The recorded channel is hanging up (not a stop on request): its far party may carry the conversation on. */
+  legHungUp: boolean;
+  /** The channel it was bridged to when the recording stopped. */
+  otherLegUuid?: string;
 }
+
+const HANGUP_STATES = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
 
 /** A finite number in [0, max] written as a plain decimal, or undefined. */
 function amount(value: string | undefined, max: number): number | undefined {
@@ -51,6 +57,8 @@ export function readRecordStop(ev: EslEvent, nowMs: number): RecordStopInfo | un
   const size = amount(ev.get('variable_record_file_size'), MAX_SIZE);
   return {
     path,
+    legHungUp: ev.get('Answer-State') === 'hangup' || HANGUP_STATES.has(ev.get('Channel-State') ?? ''),
+    otherLegUuid: validUuid(ev.get('Other-Leg-Unique-ID')),
     // The flag alone is not trusted on a success cause: channel variables linger from earlier recordings.
     discarded: DISCARD_CAUSES.has(cause) || (discardedFlag && !cause.startsWith('success')),
     result: {

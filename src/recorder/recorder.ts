@@ -18,7 +18,8 @@ import type { NamePath, NamedPath } from './naming-port';
 import { recordMaskCommand, recordStartCommand, recordStopCommand } from './record-command';
 import { readRecordStop } from './record-stop';
 import { mediaBugTargets } from './media-bugs';
-import type { RecordingMeta, RecordingSink } from './types';
+import { Conversations, partyOf, type CarriedConversation } from './conversations';
+import type { Party, RecordingMeta, RecordingSink, SegmentStart } from './types';
 
 export interface RecorderDeps {
   bus: Bus;
@@ -60,6 +61,7 @@ export class Recorder {
   /** Paths handed out recently, oldest first (a Set keeps insertion order). */
   readonly #recentPaths = new Set<string>();
   readonly #dirs = new Set<string>();
+  readonly #conversations = new Conversations();
   /** Stops taking new work on shutdown; live FreeSWITCH recordings continue. */
   #accepting = true;
   readonly #now: () => number;
@@ -67,8 +69,10 @@ export class Recorder {
   constructor(private readonly deps: RecorderDeps) {
     this.#now = deps.now ?? Date.now;
     const { bus } = deps;
+    bus.on('legCreated', (leg, call) => this.#arm(call, leg));
     bus.on('legAnswered', (leg, call) => this.#consider(call, 'answer', leg));
-    bus.on('callBridged', (call) => this.#consider(call, 'bridge'));
+    bus.on('callBridged', (call, a, b) => this.#consider(call, 'bridge', undefined, [a, b]));
+    bus.on('legGone', (leg) => this.#conversations.forget(leg.uuid));
     bus.on('recordStart', (ev) => this.#onRecordStart(ev));
     bus.on('recordStop', (ev) => this.#onRecordStop(ev));
     bus.on('callEnded', (call) => this.#onCallEnded(call));
@@ -132,6 +136,7 @@ export class Recorder {
       reasons: [`*3 on-demand by ${who}`],
       user: req.user,
       device: req.pressedBy.device,
+      startedBy: 'on-demand',
     });
     return started ? 'started' : 'ignored';
   }
@@ -152,7 +157,18 @@ export class Recorder {
     return n;
   }
 
-  #consider(call: Call, trigger: 'answer' | 'bridge', answeredLeg?: Leg): void {
+  /**
+   * Arms a recording when the leg is created, where the decision needs nothing the answer brings (account
+   * rules, the caller's own endpoint and *26 choice): FreeSWITCH then writes from the instant of answer
+   * (RECORD_ANSWER_REQ / RECORD_BRIDGE_REQ). An account only known later (a carrier call still in its
+   * entry context) waits for the answer, where the full decision is made.
+   */
+  #arm(call: Call, leg: Leg): void {
+    if (leg.uuid !== call.uuid || !this.deps.config().accounts.has(leg.domain)) return;
+    this.#consider(call, 'create', leg);
+  }
+
+  #consider(call: Call, trigger: 'create' | 'answer' | 'bridge', answeredLeg?: Leg, bridged: ReadonlyArray<Leg | undefined> = []): void {
     if (!this.#accepting) return;
     const cfg = this.deps.config();
     const aLeg = aLegOf(call);
@@ -166,9 +182,16 @@ export class Recorder {
       this.deps.log.error('recording decision failed', { call: call.uuid, error: String(err) });
       return;
     }
+    // A transfer: a channel that carried a recorded conversation is bridged to someone new.
+    for (const leg of bridged) {
+      const carried = leg && this.#conversations.take(leg.uuid);
+      if (leg && carried) this.#continueConversation(call, leg, bridged, carried, decision);
+    }
     const started = this.#started.get(call.uuid);
-    // At bridge every plan may start (the callee is known now); at answer only those that start on answer.
-    const pending = decision.plans.filter((p) => !started?.has(p.legUuid) && (trigger === 'bridge' || p.options.startOn === 'answer'));
+    // At creation only a-leg plans are armed; at answer those that start on answer; at bridge all of them.
+    const pending = decision.plans.filter(
+      (p) => !started?.has(p.legUuid) && (trigger === 'bridge' || p.options.startOn === 'answer' || trigger === 'create') && (trigger !== 'create' || p.legUuid === aLeg.uuid),
+    );
     this.deps.log.info('decision', {
       call: call.uuid,
       trigger,
@@ -182,21 +205,54 @@ export class Recorder {
       starting: pending.length,
     });
     this.deps.bus.emit('decided', call, decision, trigger);
-    for (const plan of pending) void this.#startPlan(call, decision, plan);
+    for (const plan of pending) void this.#startPlan(call, decision, plan, trigger === 'create' ? 'armed' : trigger);
+  }
+
+  /** The next segment of a conversation, on the channel that carries it, from the instant of the bridge. */
+  #continueConversation(call: Call, carrier: Leg, bridged: ReadonlyArray<Leg | undefined>, carried: CarriedConversation, decision: Decision): void {
+    const started = this.#startedSet(call.uuid);
+    const partner = bridged.find((l) => l && l.uuid !== carrier.uuid);
+    // The carrier's recording holds both sides of its bridge: no second recording of this conversation.
+    for (const l of bridged) if (l && !carried.options.perEndpointFiles) started.add(l.uuid);
+    started.add(carrier.uuid);
+    if (!carried.follow) {
+      this.deps.log.info('transfer: recording.follow_transfer is false; the conversation is not recorded further', { conversation: carried.conversationId, leg: carrier.uuid });
+      return;
+    }
+    const ruleReasons = decision.plans.flatMap((p) => p.reasons.map((r) => r.text));
+    const named = this.deps.namePath({ call, leg: carrier, kind: 'call', decision, extension: extensionFor(carried.options), now: new Date(this.#now()) });
+    this.deps.log.info('transfer: recording the conversation on', { conversation: carried.conversationId, segment: carried.segment + 1, leg: carrier.uuid, with: partner?.uuid });
+    void this.#start(call, carrier, named, carried.options, {
+      onDemand: false,
+      reasons: [`continues conversation ${carried.conversationId} after ${carried.kind} transfer`, ...ruleReasons],
+      user: carried.user,
+      device: carried.device,
+      decision,
+      startedBy: 'transfer',
+      conversationId: carried.conversationId,
+      segment: carried.segment + 1,
+      transferFrom: { recordingId: carried.recordingId, kind: carried.kind },
+      parties: [partyOf(carrier, 'caller'), ...(partner ? [partyOf(partner, 'callee')] : [])],
+    });
+  }
+
+  #startedSet(callUuid: string): Set<string> {
+    let started = this.#started.get(callUuid);
+    if (!started) {
+      started = new Set();
+      this.#started.set(callUuid, started);
+    }
+    return started;
   }
 
   #isFeatureCall(aLeg: Leg, cfg: FsrecdConfig): boolean {
     return cfg.features.toggle.enabled && aLeg.destinationNumber === cfg.features.toggle.code;
   }
 
-  async #startPlan(call: Call, decision: Decision, plan: RecordingPlan): Promise<void> {
+  async #startPlan(call: Call, decision: Decision, plan: RecordingPlan, startedBy: SegmentStart): Promise<void> {
     const leg = call.legs.get(plan.legUuid);
-    if (!leg || !leg.answered) return;
-    let started = this.#started.get(call.uuid);
-    if (!started) {
-      started = new Set();
-      this.#started.set(call.uuid, started);
-    }
+    if (!leg || (!leg.answered && startedBy !== 'armed')) return;
+    const started = this.#startedSet(call.uuid);
     if (started.has(plan.legUuid)) return;
     started.add(plan.legUuid);
     if (leg.recordingPath) {
@@ -213,12 +269,15 @@ export class Recorder {
       extension: extensionFor(plan.options),
       now: new Date(this.#now()),
     });
+    const bLeg = [...call.legs.values()].find((l) => l.uuid !== leg.uuid && (l.uuid === leg.otherLegUuid || l.direction === 'outbound'));
     await this.#start(call, leg, named, plan.options, {
       onDemand: false,
       reasons: plan.reasons.map((r) => r.text),
       user: plan.user,
       device: plan.device,
       decision,
+      startedBy,
+      parties: [partyOf(leg, 'caller'), ...(bLeg ? [partyOf(bLeg, 'callee')] : [])],
     });
   }
 
@@ -227,7 +286,18 @@ export class Recorder {
     leg: Leg,
     named: NamedPath,
     options: RecordingOptions,
-    about: { onDemand: boolean; reasons: string[]; user?: string; device?: string; decision?: Decision },
+    about: {
+      onDemand: boolean;
+      reasons: string[];
+      user?: string;
+      device?: string;
+      decision?: Decision;
+      startedBy: SegmentStart;
+      conversationId?: string;
+      segment?: number;
+      transferFrom?: RecordingMeta['transferFrom'];
+      parties?: Party[];
+    },
   ): Promise<boolean> {
     const { log, metrics, sink, api } = this.deps;
     if (named.error) {
@@ -264,8 +334,14 @@ export class Recorder {
       reasons: about.reasons,
       onDemand: about.onDemand,
       startedAt: new Date(this.#now()).toISOString(),
+      conversationId: about.conversationId ?? call.uuid,
+      segment: about.segment ?? 1,
+      startedBy: about.startedBy,
+      ...(about.parties ? { parties: about.parties } : {}),
+      ...(about.transferFrom ? { transferFrom: about.transferFrom } : {}),
     };
-    const rec: ActiveRecording = { meta, state: 'starting', masked: false };
+    const armed = about.startedBy === 'armed';
+    const rec: ActiveRecording = { meta, state: 'starting', masked: false, options, armed, leg };
     // Registered before the command: FreeSWITCH may send RECORD_START before the api reply.
     this.#active.add(rec);
     this.#ensureDir(dirname(path));
@@ -278,7 +354,7 @@ export class Recorder {
       });
     });
     try {
-      await api(recordStartCommand(leg.uuid, path, options));
+      await api(recordStartCommand(leg.uuid, path, options, armed));
       await journaled;
       if (rec.state === 'starting') rec.state = 'recording';
       if (rec.callEnded && this.#active.hasPath(path)) {
@@ -392,6 +468,13 @@ export class Recorder {
     if (rec && (rec.state === 'starting' || rec.state === 'unknown')) rec.state = 'recording';
   }
 
+  /** An armed recording of a call nobody answered: nothing was recorded, nothing is lost. */
+  async #discardUnanswered(rec: ActiveRecording): Promise<void> {
+    this.deps.metrics.inc('fsrecd_recordings_discarded_total', 'Recordings FreeSWITCH discarded', { cause: 'unanswered' });
+    this.deps.log.info('armed recording of an unanswered call: nothing to store', { recording: rec.meta.id });
+    await this.deps.sink.discarded(rec.meta, { endedAt: new Date(this.#now()).toISOString(), durationMs: 0, completionCause: 'unanswered' });
+  }
+
   /**
    * A recording whose uuid_record reply never came, once its channel is gone (or FreeSWITCH has no media
    * bug for it): a file on disk is a recording to store; no file means FreeSWITCH never started it.
@@ -416,6 +499,24 @@ export class Recorder {
     if (!rec) return; // Not ours (dialplan recordings are adopted by the spool's scan).
     this.#active.remove(rec);
     const { sink, log, metrics } = this.deps;
+    if (info.legHungUp && info.otherLegUuid && !rec.meta.onDemand) {
+      // The recorded channel left a bridge; if its far party is bridged on, the conversation goes on there.
+      this.#conversations.handOver(info.otherLegUuid, {
+        conversationId: rec.meta.conversationId ?? rec.meta.callUuid,
+        segment: rec.meta.segment ?? 1,
+        recordingId: rec.meta.id,
+        options: rec.options,
+        follow: rec.options.followTransfer,
+        kind: 'attended',
+        user: rec.meta.user,
+        device: rec.meta.device,
+        reasons: rec.meta.reasons,
+      });
+    }
+    if (rec.armed && !rec.leg.answered && !(await (this.deps.fileExists ?? defaultFileExists)(rec.meta.path))) {
+      await this.#discardUnanswered(rec);
+      return;
+    }
     if (info.discarded) {
       metrics.inc('fsrecd_recordings_discarded_total', 'Recordings FreeSWITCH discarded', { cause: info.result.completionCause });
       log.info('recording discarded by FreeSWITCH', { recording: rec.meta.id, cause: info.result.completionCause });
@@ -437,6 +538,11 @@ export class Recorder {
     this.#started.delete(call.uuid);
     this.#active.forgetCall(call.uuid);
     for (const rec of this.#active.ofCall(call.uuid)) {
+      if (rec.armed && !rec.leg.answered && !(await (this.deps.fileExists ?? defaultFileExists)(rec.meta.path))) {
+        this.#active.remove(rec);
+        await this.#discardUnanswered(rec);
+        continue;
+      }
       if (rec.state === 'unknown') {
         await this.#settleUnknown(rec, 'call-ended-without-record-stop');
         continue;

@@ -27,7 +27,7 @@ t.test('a recorded call: one uuid_record on the a-leg, file stored, spool emptie
   await waitFor(() => s.app.spool.status().stored === 1, 'stored');
   const starts = s.sim.commands.filter((c) => c.includes(' start '));
   t.equal(starts.length, 1);
-  t.match(starts[0], new RegExp(`^uuid_record ${call.aUuid} start ${s.dir}/spool/acme/\\d{4}-\\d\\d-\\d\\dT\\d\\d_\\d\\d_\\d\\dUTC-1000-1001\\.wav 0 \\{RECORD_STEREO=true\\}$`));
+  t.match(starts[0], new RegExp(`^uuid_record ${call.aUuid} start ${s.dir}/spool/acme/\\d{4}-\\d\\d-\\d\\dT\\d\\d_\\d\\d_\\d\\dUTC-1000-1001\\.wav 0 \\{RECORD_STEREO=true,RECORD_ANSWER_REQ=true\\}$`), 'armed when the call was created: the caller\'s own rule needs no answer');
   const stored = s.files('stored').filter((f) => f.endsWith('.wav'));
   t.equal(stored.length, 1);
   t.equal(readFileSync(stored[0] as string).subarray(0, 4).toString(), 'RIFF', 'a real WAV');
