@@ -183,9 +183,16 @@ export class Recorder {
       return;
     }
     // A transfer: a channel that carried a recorded conversation is bridged to someone new.
-    for (const leg of bridged) {
+    // Both sides may carry one (the transferor's two recorded calls): one recording holds the bridge, so the
+    // first carrier's conversation goes on and the other's is named in its reasons.
+    const carriers = bridged.flatMap((leg) => {
       const carried = leg && this.#conversations.take(leg.uuid);
-      if (leg && carried) this.#continueConversation(call, leg, bridged, carried, decision);
+      return leg && carried ? [{ leg, carried }] : [];
+    });
+    const [first, ...others] = carriers;
+    if (first) {
+      const merged = others.map((o) => `joins conversation ${o.carried.conversationId}`);
+      this.#continueConversation(call, first.leg, bridged, first.carried, decision, merged);
     }
     const started = this.#started.get(call.uuid);
     // At creation only a-leg plans are armed; at answer those that start on answer; at bridge all of them.
@@ -209,7 +216,7 @@ export class Recorder {
   }
 
   /** The next segment of a conversation, on the channel that carries it, from the instant of the bridge. */
-  #continueConversation(call: Call, carrier: Leg, bridged: ReadonlyArray<Leg | undefined>, carried: CarriedConversation, decision: Decision): void {
+  #continueConversation(call: Call, carrier: Leg, bridged: ReadonlyArray<Leg | undefined>, carried: CarriedConversation, decision: Decision, joined: string[] = []): void {
     const started = this.#startedSet(call.uuid);
     const partner = bridged.find((l) => l && l.uuid !== carrier.uuid);
     // The carrier's recording holds both sides of its bridge: no second recording of this conversation.
@@ -224,7 +231,7 @@ export class Recorder {
     this.deps.log.info('transfer: recording the conversation on', { conversation: carried.conversationId, segment: carried.segment + 1, leg: carrier.uuid, with: partner?.uuid });
     void this.#start(call, carrier, named, carried.options, {
       onDemand: false,
-      reasons: [`continues conversation ${carried.conversationId} after ${carried.kind} transfer`, ...ruleReasons],
+      reasons: [`continues conversation ${carried.conversationId} after ${carried.kind} transfer`, ...joined, ...ruleReasons],
       user: carried.user,
       device: carried.device,
       decision,
