@@ -7,7 +7,7 @@
  * field is bounded. A malformed event is used in part or not at all; nothing here throws.
  */
 import type { EslEvent } from '../esl/types';
-import type { Leg, LegDirection } from './types';
+import type { CcSide, Leg, LegDirection } from './types';
 
 export interface LegVariableNames {
   /** Channel variable that names an on-demand recording (features.on_demand.name_variable). */
@@ -48,6 +48,37 @@ export function text(value: string | undefined): string | undefined {
 /** A file path FreeSWITCH reports: non-empty, bounded, and without NUL, CR or LF. */
 export function validPath(value: string | undefined): string | undefined {
   return value && value.length <= 4096 && !/[\0\r\n]/.test(value) ? value : undefined;
+}
+
+/** Longest mod_callcenter queue or agent name kept: names are short (`support@default`); more is noise. */
+export const CC_NAME_MAX = 256;
+
+/**
+ * A mod_callcenter queue or agent name (`support@default`, `1001@default`), or undefined: non-empty, at most
+ * CC_NAME_MAX characters, no control characters (it goes into metadata, logs and the index as it is).
+ */
+export function validCcName(value: string | undefined): string | undefined {
+  if (value === undefined || value.length === 0 || value.length > CC_NAME_MAX) return undefined;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return undefined;
+  }
+  return value;
+}
+
+function ccSide(value: string | undefined): CcSide | undefined {
+  return value === 'member' || value === 'agent' ? value : undefined;
+}
+
+/** The mod_callcenter facts an event carries (each undefined when absent or malformed). */
+function ccFacts(ev: EslEvent): Pick<Leg, 'ccQueue' | 'ccAgent' | 'ccSide' | 'ccMemberSessionUuid' | 'ccAgentUuid'> {
+  return {
+    ccQueue: validCcName(ev.get('variable_cc_queue')),
+    ccAgent: validCcName(ev.get('variable_cc_agent')),
+    ccSide: ccSide(ev.get('variable_cc_side')),
+    ccMemberSessionUuid: validUuid(ev.get('variable_cc_member_session_uuid')),
+    ccAgentUuid: validUuid(ev.get('variable_cc_agent_uuid')),
+  };
 }
 
 function direction(ev: EslEvent): LegDirection {
@@ -98,8 +129,7 @@ export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowM
     channelName: text(ev.get('Channel-Name')) ?? '',
     node: text(ev.get('FreeSWITCH-Hostname')) ?? '',
     sipCallId: text(ev.get('variable_sip_call_id')),
-    ccQueue: text(ev.get('variable_cc_queue')),
-    ccAgent: text(ev.get('variable_cc_agent')),
+    ...ccFacts(ev),
     recordName: text(ev.get(`variable_${names.recordName}`)),
     recordFormat: text(ev.get(`variable_${names.recordFormat}`)),
     recordingPath: validPath(ev.get('variable_fsrecd_recording')),
@@ -123,8 +153,14 @@ export function refreshLeg(leg: Leg, ev: EslEvent, names: LegVariableNames): voi
   leg.device ??= device(ev, leg.direction);
   leg.userVar ??= text(ev.get('variable_fsrecd_user'));
   leg.gateway ??= text(ev.get('variable_sip_gateway_name'));
-  leg.ccQueue ??= text(ev.get('variable_cc_queue'));
-  leg.ccAgent ??= text(ev.get('variable_cc_agent'));
+  // mod_callcenter sets these as the call goes on (member-queue-start, the bridge, CALL_UPDATE), and a member
+  // moved to another queue gets the new name: the latest event wins, an event without them keeps what we knew.
+  const cc = ccFacts(ev);
+  leg.ccQueue = cc.ccQueue ?? leg.ccQueue;
+  leg.ccAgent = cc.ccAgent ?? leg.ccAgent;
+  leg.ccSide = cc.ccSide ?? leg.ccSide;
+  leg.ccMemberSessionUuid = cc.ccMemberSessionUuid ?? leg.ccMemberSessionUuid;
+  leg.ccAgentUuid = cc.ccAgentUuid ?? leg.ccAgentUuid;
   leg.recordName = text(ev.get(`variable_${names.recordName}`)) ?? leg.recordName;
   leg.recordFormat = text(ev.get(`variable_${names.recordFormat}`)) ?? leg.recordFormat;
   leg.recordingPath = validPath(ev.get('variable_fsrecd_recording')) ?? leg.recordingPath;

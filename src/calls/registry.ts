@@ -100,6 +100,13 @@ export class CallRegistry {
         if (leg && digit) this.bus.emit('dtmf', leg, this.#callFor(leg), digit, eventTimeMs(ev, this.now()));
         return;
       }
+      case 'CALL_UPDATE':
+        this.#refreshKnown(ev);
+        return;
+      case 'CUSTOM':
+        // mod_callcenter's member-queue-start is the first event that names the member's queue.
+        if (ev.get('Event-Subclass') === 'callcenter::info') this.#refreshKnown(ev);
+        return;
       case 'RECORD_START':
         this.bus.emit('recordStart', ev);
         return;
@@ -177,6 +184,16 @@ export class CallRegistry {
     const call = this.#callFor(leg);
     if (announce) this.bus.emit(announce, leg, call);
     return leg;
+  }
+
+  /**
+   * Refreshes a leg already tracked, never creates one: callcenter::info's bridge-agent-end names the agent's
+   * leg after its CHANNEL_HANGUP_COMPLETE (capture 13), and a leg made from it would never leave.
+   */
+  #refreshKnown(ev: EslEvent): void {
+    const uuid = validUuid(ev.get('Unique-ID'));
+    const leg = uuid === undefined ? undefined : this.#legs.get(uuid);
+    if (leg) refreshLeg(leg, ev, this.names);
   }
 
   #bridge(ev: EslEvent): void {

@@ -3,6 +3,9 @@
 /** FreeSWITCH's Call-Direction: inbound = the leg came into FreeSWITCH, outbound = FreeSWITCH placed it. */
 export type LegDirection = 'inbound' | 'outbound';
 
+/** mod_callcenter's variable_cc_side. */
+export type CcSide = 'member' | 'agent';
+
 export interface Leg {
   readonly uuid: string;
   /** Channel-Call-UUID: the a-leg's uuid, shared by every leg of the call. */
@@ -28,9 +31,21 @@ export interface Leg {
   /** FreeSWITCH-Hostname of the node that owns the leg. */
   node: string;
   sipCallId?: string;
-  /** mod_callcenter: queue name and agent, when the call is a queue call. */
+  /**
+   * mod_callcenter facts (test/fixtures/freeswitch-esl/README.md, capture 13). They appear during the call,
+   * not at CHANNEL_CREATE (a member is answered before it joins the queue), so every event refreshes them.
+   * ccQueue: variable_cc_queue, the queue's full name as configured (`support@default`).
+   */
   ccQueue?: string;
+  /** variable_cc_agent (`1001@default`): on the agent's leg from its creation, on the member's after the bridge. */
   ccAgent?: string;
+  /** variable_cc_side: `member` (the caller waiting in / served by the queue) or `agent` (the leg
+   *  mod_callcenter originated to the agent, a call of its own until it is bridged to the member). */
+  ccSide?: CcSide;
+  /** variable_cc_member_session_uuid, on the agent's leg: the member's channel uuid. */
+  ccMemberSessionUuid?: string;
+  /** variable_cc_agent_uuid, on the member's leg from its bridge to the agent: the agent's channel uuid. */
+  ccAgentUuid?: string;
   /** Per-call overrides a dialplan may set: fsrecd_record_name, fsrecd_record_format. */
   recordName?: string;
   recordFormat?: string;

@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { emptyCredentials, parseTokens, parseUsers, type CredentialIssue, type Credentials } from '../http/credentials';
 import { parseListen } from '../http/listen';
 import { checkFilenameTemplate, checkObjectKeyTemplate } from '../naming/template-check';
+import { indexCcEntries } from './cc-keys';
 import { defaultConfig, emptyAccount } from './defaults';
 import { describeOverlap, firstSegmentBelow, isStateEntry, overlap } from './dir-overlap';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
@@ -126,14 +127,18 @@ function account(ctx: Ctx, domain: string, p: string[], v: unknown): AccountConf
     if (user !== undefined && !a.users.has(user)) r.warnings.push(`${dp.join('.')}.user: user "${user}" is not defined under users`);
     return { id, user, record: readMatrix(r, [...dp, 'record'], d.record), options: options(ctx, [...dp, 'recording'], d.recording) };
   });
-  a.queues = r.entries([...p, 'queues'], o.queues, (id, qv, qp) => {
+  // Keyed by the normalised key (cc-keys.ts): `support` and `support@default` may both be given, a call
+  // matches the exact one first (src/policy/cc-lookup.ts).
+  const queues = r.entries([...p, 'queues'], o.queues, (id, qv, qp) => {
     const q = r.map(qp, qv, ['record', 'recording']);
     return { id, record: readSwitch(r, [...qp, 'record'], q.record), options: options(ctx, [...qp, 'recording'], q.recording) };
   });
-  a.agents = r.entries([...p, 'agents'], o.agents, (id, av, ap) => {
+  a.queues = indexCcEntries(r, [...p, 'queues'], queues, 'queue');
+  const agents = r.entries([...p, 'agents'], o.agents, (id, av, ap) => {
     const ag = r.map(ap, av, ['record', 'recording']);
     return { id, record: readSwitch(r, [...ap, 'record'], ag.record), options: options(ctx, [...ap, 'recording'], ag.recording) };
   });
+  a.agents = indexCcEntries(r, [...p, 'agents'], agents, 'agent');
   return a;
 }
 

@@ -81,6 +81,7 @@ export interface AccountConfig {
   options: Partial<RecordingOptions>;
   users: Map<string, UserConfig>;
   devices: Map<string, DeviceConfig>;
+  /** mod_callcenter queues and agents, keyed by normalizeCcKey(YAML key) (cc-keys.ts); `id` is the key as written. */
   queues: Map<string, QueueConfig>;
   agents: Map<string, AgentConfig>;
 }

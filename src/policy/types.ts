@@ -44,4 +44,8 @@ export interface Decision {
   considered: Reason[];
   /** Facts that could not be established (unknown device, no account for a domain…), for the log. */
   notes: string[];
+  /** mod_callcenter queue of a queue call, as FreeSWITCH names it (`support@default`): for RecordingMeta.queue. */
+  queue?: string;
+  /** mod_callcenter agent of a queue call (`1001@default`), once known (from the bridge on): for RecordingMeta.agent. */
+  agent?: string;
 }
