@@ -1,8 +1,10 @@
 /**
  * /api/recordings: the JSON list and details, and the audio itself (inline with Range for the page's
- * player, or as an attachment with its file name). A tenant-scoped credential sees only its tenant: a
- * query for another tenant is refused, and another tenant's recording is "not found", like one that
- * never existed.
+ * player, or as an attachment with its file name). /api/conversations: the same recordings grouped by
+ * conversation (the segments a transfer, pickup or park splits a call into), and one conversation's
+ * segments in order. A tenant-scoped credential sees only its tenant: a query for another tenant is
+ * refused, and another tenant's recording or conversation is "not found", like one that never existed;
+ * of a conversation that crossed tenants it sees its own segments only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -10,7 +12,9 @@ import type { Logger } from '../log';
 import type { RecordingIndex } from '../recordings/index-db';
 import { downloadName, MediaUnavailable, mediaOf } from '../recordings/media';
 import { isRecordingId, parseQuery, QueryError } from '../recordings/query';
-import type { RecordingEntry } from '../recordings/types';
+import { partiesOf, summarizeConversation } from '../recordings/conversation';
+import type { ConversationSummary, PartyInfo, RecordingEntry, RecordingQuery } from '../recordings/types';
+import type { TransferKind } from '../recorder/types';
 import type { StorageReader } from '../storage/target';
 import { contentDisposition } from '../util/content-disposition';
 import type { Principal } from './credentials';
@@ -23,33 +27,85 @@ export interface RecordingsApi {
   log: Logger;
 }
 
-/** What the API shows of an entry: the server's own file paths are not a client's business. */
-function view(e: RecordingEntry): Omit<RecordingEntry, 'localPath'> & { links: { audio: string; download: string } } {
-  const { localPath: _hidden, ...rest } = e;
+type RecordingView = Omit<RecordingEntry, 'localPath' | 'transferFrom' | 'parties'> & {
+  parties: PartyInfo[];
+  /** recordingId only when the caller may see that recording (a transfer from another tenant keeps its kind). */
+  transferFrom?: { kind: TransferKind; recordingId?: string };
+  links: { audio: string; download: string; conversation: string };
+};
+
+type ConversationView = Omit<ConversationSummary, 'segments'> & { segments: RecordingView[]; links: { self: string } };
+
+const conversationLink = (id: string): string => `/api/conversations/${encodeURIComponent(id)}`;
+
+/**
+ * What the API shows of an entry: the server's own file paths are not a client's business. Parties are
+ * always there (derived from the numbers for recordings made before segments carried them).
+ */
+function view(api: RecordingsApi, e: RecordingEntry, who: Principal): RecordingView {
+  const { localPath: _hidden, transferFrom, ...rest } = e;
   const base = `/api/recordings/${encodeURIComponent(e.id)}`;
-  return { ...rest, links: { audio: `${base}/audio`, download: `${base}/download` } };
+  const out: RecordingView = { ...rest, parties: partiesOf(e), links: { audio: `${base}/audio`, download: `${base}/download`, conversation: conversationLink(e.conversationId) } };
+  if (transferFrom) out.transferFrom = visible(api.index.get(transferFrom.recordingId), who) ? transferFrom : { kind: transferFrom.kind };
+  return out;
+}
+
+function conversationView(api: RecordingsApi, c: ConversationSummary, who: Principal): ConversationView {
+  return { ...c, segments: c.segments.map((e) => view(api, e, who)), links: { self: conversationLink(c.conversationId) } };
 }
 
 function visible(e: RecordingEntry | undefined, who: Principal): e is RecordingEntry {
   return e !== undefined && (who.tenant === undefined || e.tenant === who.tenant);
 }
 
+/** The query string as a query, limited to the credential's tenant; undefined when an answer was sent. */
+function scopedQuery(res: ServerResponse, who: Principal, search: URLSearchParams): RecordingQuery | undefined {
+  let q;
+  try {
+    q = parseQuery(search.entries(), Date.now());
+  } catch (err) {
+    if (err instanceof QueryError) return void sendError(res, 400, err.message);
+    throw err;
+  }
+  if (who.tenant !== undefined) {
+    if (q.tenant !== undefined && q.tenant !== who.tenant) return void sendError(res, 403, `this credential sees tenant ${who.tenant} only`);
+    q.tenant = who.tenant;
+  }
+  return q;
+}
+
+/**
+ * /api/conversations[/id]: the list takes every /api/recordings filter and lists a conversation when any
+ * of its segments matches; a row is the conversation's visible segments in order, with their sums.
+ */
+export function handleConversations(api: RecordingsApi, res: ServerResponse, who: Principal, rest: string, search: URLSearchParams): void {
+  if (rest === '' || rest === '/') {
+    const q = scopedQuery(res, who, search);
+    if (!q) return;
+    const page = api.index.conversations(q);
+    return sendJson(res, 200, { conversations: page.conversations.map((c) => conversationView(api, c, who)), next: page.next });
+  }
+  const parts = rest.slice(1).split('/');
+  if (parts.length > 1) return sendError(res, 404, 'no such resource');
+  let id: string;
+  try {
+    id = decodeURIComponent(parts[0] as string);
+  } catch {
+    return sendError(res, 400, 'malformed conversation id');
+  }
+  if (!isRecordingId(id)) return sendError(res, 400, 'not a conversation id');
+  const segments = api.index.segmentsOf(id, who.tenant);
+  if (segments.length === 0) return sendError(res, 404, 'no such conversation');
+  sendJson(res, 200, conversationView(api, summarizeConversation(id, segments), who));
+}
+
 /** Handles /api/recordings[/id[/audio|/download]]; `rest` is the path after /api/recordings. */
 export async function handleRecordings(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, who: Principal, rest: string, search: URLSearchParams): Promise<void> {
   if (rest === '' || rest === '/') {
-    let q;
-    try {
-      q = parseQuery(search.entries(), Date.now());
-    } catch (err) {
-      if (err instanceof QueryError) return sendError(res, 400, err.message);
-      throw err;
-    }
-    if (who.tenant !== undefined) {
-      if (q.tenant !== undefined && q.tenant !== who.tenant) return sendError(res, 403, `this credential sees tenant ${who.tenant} only`);
-      q.tenant = who.tenant;
-    }
+    const q = scopedQuery(res, who, search);
+    if (!q) return;
     const page = api.index.query(q);
-    return sendJson(res, 200, { recordings: page.recordings.map(view), next: page.next });
+    return sendJson(res, 200, { recordings: page.recordings.map((e) => view(api, e, who)), next: page.next });
   }
   const parts = rest.slice(1).split('/');
   if (parts.length > 2) return sendError(res, 404, 'no such resource');
@@ -63,7 +119,7 @@ export async function handleRecordings(api: RecordingsApi, req: IncomingMessage,
   const entry = api.index.get(id);
   if (!visible(entry, who)) return sendError(res, 404, 'no such recording');
   const what = parts[1];
-  if (what === undefined) return sendJson(res, 200, view(entry));
+  if (what === undefined) return sendJson(res, 200, view(api, entry, who));
   if (what !== 'audio' && what !== 'download') return sendError(res, 404, 'no such resource');
   await sendMedia(api, req, res, entry, what === 'download');
 }

@@ -10,7 +10,7 @@ import type { Principal } from './credentials';
 import { parseListen } from './listen';
 import { loginRequestProblem } from './login-origin';
 import { loadPage } from './page';
-import { handleRecordings, type RecordingsApi } from './recordings-routes';
+import { handleConversations, handleRecordings, type RecordingsApi } from './recordings-routes';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
 
 export { parseListen } from './listen';
@@ -128,6 +128,9 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
     if (path === '/api/whoami') return sendJson(res, 200, whoami(who));
     if (path === '/api/recordings' || path.startsWith('/api/recordings/')) {
       return handleRecordings(opts.recordings, req, res, who, path.slice('/api/recordings'.length), url.searchParams);
+    }
+    if (path === '/api/conversations' || path.startsWith('/api/conversations/')) {
+      return handleConversations(opts.recordings, res, who, path.slice('/api/conversations'.length), url.searchParams);
     }
     return sendError(res, 404, 'no such resource');
   };
