@@ -17,7 +17,8 @@ import { RecordingIndex } from '../recordings/index-db';
 import { downloadName, mediaOf } from '../recordings/media';
 import { isRecordingId, parseQuery } from '../recordings/query';
 import { reindexFromStorage } from '../recordings/reindex';
-import type { RecordingEntry } from '../recordings/types';
+import { partiesOf, summarizeConversation } from '../recordings/conversation';
+import type { ConversationSummary, PartyInfo, RecordingEntry } from '../recordings/types';
 import { Journal } from '../spool/journal';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
@@ -38,6 +39,10 @@ interface ListOpts {
   onDemand?: boolean;
   forced?: boolean;
   state?: string;
+  conversation?: string;
+  queue?: string;
+  agent?: string;
+  conversations?: boolean;
   limit: string;
   before?: string;
   json?: boolean;
@@ -60,7 +65,46 @@ function findOrFail(index: RecordingIndex, id: string): RecordingEntry {
   return e;
 }
 
-function details(e: RecordingEntry): [string, string][] {
+/** `number "name" (user)`: who a party is, as a terminal line. */
+function partyText(p: PartyInfo): string {
+  return [p.number || '?', p.name && `"${p.name}"`, p.user && `(${p.user})`].filter(Boolean).join(' ');
+}
+
+/** caller → callee(s) of one segment. */
+function segmentParties(e: RecordingEntry): string {
+  const parties = partiesOf(e);
+  const side = (role: PartyInfo['role']): string => parties.filter((p) => p.role === role).map(partyText).join(', ') || '?';
+  return `${side('caller')} → ${side('callee')}`;
+}
+
+/** How a segment began: "answer", or "transferred (attended) from segment 1". */
+function howStarted(e: RecordingEntry, segments: RecordingEntry[]): string {
+  if (!e.transferFrom) return e.startedBy ?? '';
+  const from = segments.find((s) => s.id === e.transferFrom?.recordingId);
+  return `transferred (${e.transferFrom.kind}) from ${from ? `segment ${from.segment}` : e.transferFrom.recordingId}`;
+}
+
+function segmentTable(segments: RecordingEntry[]): string {
+  return table(
+    ['SEG', 'STARTED (UTC)', 'PARTIES', 'HOW', 'DUR', 'STATE', 'ID'],
+    segments.map((e) => [String(e.segment), e.startedAt.replace('T', ' ').slice(0, 19), segmentParties(e), howStarted(e, segments), duration(e.durationMs), e.state, e.id]),
+    [4, 19, 60, 40, 6, 12, 60],
+  );
+}
+
+/** A conversation id, or the id of one of its recordings. */
+function conversationOrFail(index: RecordingIndex, id: string): ConversationSummary {
+  if (!isRecordingId(id)) throw new Error(`not a conversation or recording id: ${JSON.stringify(id)}`);
+  let segments = index.segmentsOf(id);
+  if (segments.length === 0) {
+    const e = index.get(id);
+    if (e) segments = index.segmentsOf(e.conversationId);
+  }
+  if (segments.length === 0) throw new Error(`no conversation ${id} (fsrecd recordings list --conversations shows them)`);
+  return summarizeConversation(segments[0]?.conversationId ?? id, segments);
+}
+
+function details(e: RecordingEntry, segments: RecordingEntry[]): [string, string][] {
   const rows: [string, string | undefined][] = [
     ['id', e.id],
     ['state', e.state + (e.lastError ? ` (${e.lastError})` : '')],
@@ -87,6 +131,12 @@ function details(e: RecordingEntry): [string, string][] {
     ['node', e.node],
     ['ended because', e.completionCause],
     ['known from', e.source],
+    ['conversation', e.conversationId],
+    ['segment', `${e.segment} of ${segments.length || 1}`],
+    ['started by', howStarted(e, segments)],
+    ...partiesOf(e).map((p): [string, string] => [p.role, partyText(p)]),
+    ['queue', e.queue],
+    ['agent', e.agent],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
 }
@@ -110,17 +160,36 @@ export function registerRecordingsCommands(program: Command): void {
     .option('--on-demand', 'only *3 on-demand recordings (--trigger on-demand)')
     .option('--forced', 'only recordings a rule forced (--trigger rule)')
     .option('--state <state>', 'stored, finished (waiting for storage), recording, discarded, failed, lost')
+    .option('--conversation <id>', 'the segments of one conversation')
+    .option('--queue <queue>', 'a call center queue: support (any domain) or support@domain')
+    .option('--agent <agent>', 'a call center agent: 1000 (any domain) or 1000@domain')
+    .option('--conversations', 'one row per conversation (a conversation is listed when any of its segments matches)')
     .option('--limit <n>', 'at most this many (1-1000)', '50')
     .option('--before <cursor>', 'the next page: the cursor the previous page printed')
-    .option('--json', 'JSON for scripts: {"recordings": [...], "next": cursor|null}')
+    .option('--json', 'JSON for scripts: {"recordings": [...], "next": cursor|null} (--conversations: {"conversations": [...], ...})')
     .action(async (opts: ListOpts, cmd: Command) => {
       const { path } = await open(cmd);
       if (opts.onDemand && opts.forced) throw new Error('--on-demand and --forced exclude each other');
       const trigger = opts.onDemand ? 'on-demand' : opts.forced ? 'rule' : opts.trigger;
-      const given: Record<string, string | undefined> = { from: opts.from, to: opts.to, direction: opts.direction, network: opts.network, q: opts.search, user: opts.user, device: opts.device, tenant: opts.tenant, reason: opts.reason, trigger, state: opts.state, limit: opts.limit, before: opts.before };
+      const given: Record<string, string | undefined> = { from: opts.from, to: opts.to, direction: opts.direction, network: opts.network, q: opts.search, user: opts.user, device: opts.device, tenant: opts.tenant, reason: opts.reason, trigger, state: opts.state, conversation: opts.conversation, queue: opts.queue, agent: opts.agent, limit: opts.limit, before: opts.before };
       const params = Object.entries(given).filter((kv): kv is [string, string] => kv[1] !== undefined);
       const q = parseQuery(params, Date.now());
       const index = openIndex(path);
+      if (opts.conversations) {
+        const grouped = index.conversations(q);
+        index.close();
+        if (opts.json) return say(JSON.stringify(grouped));
+        if (grouped.conversations.length === 0) return say('no conversations match');
+        say(
+          table(
+            ['STARTED (UTC)', 'SEGS', 'PARTIES', 'DUR', 'STATE', 'CONVERSATION'],
+            grouped.conversations.map((c) => [c.startedAt.replace('T', ' ').slice(0, 19), String(c.segmentCount), c.parties.map((p) => p.number || '?').join(', '), duration(c.durationMs), [...new Set(c.segments.map((e) => e.state))].join(','), c.conversationId]),
+            [19, 4, 60, 6, 20, 60],
+          ),
+        );
+        if (grouped.next) say(`more: fsrecd recordings list --conversations … --before ${grouped.next}`);
+        return;
+      }
       const page = index.query(q);
       index.close();
       if (opts.json) {
@@ -149,11 +218,33 @@ export function registerRecordingsCommands(program: Command): void {
       const { path } = await open(cmd);
       const index = openIndex(path);
       const e = findOrFail(index, id);
+      const segments = index.segmentsOf(e.conversationId);
       index.close();
       if (opts.json) return say(JSON.stringify(e, null, 2));
-      const rows = details(e);
+      const rows = details(e, segments);
       const w = Math.max(...rows.map((r) => r[0].length));
       for (const [k, v] of rows) say(`${k.padEnd(w)}  ${printable(v)}`);
+      const others = segments.filter((s) => s.id !== e.id);
+      if (others.length) {
+        say('');
+        say(`other segments of conversation ${printable(e.conversationId)}:`);
+        say(segmentTable(others));
+      }
+    });
+
+  rec
+    .command('conversation <id>')
+    .description('one conversation (by its id, or the id of any of its recordings): its segments in order, their parties and the transfers between them')
+    .option('--json', 'as JSON')
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { path } = await open(cmd);
+      const index = openIndex(path);
+      const c = conversationOrFail(index, id);
+      index.close();
+      if (opts.json) return say(JSON.stringify(c, null, 2));
+      say(`conversation ${printable(c.conversationId)}: ${c.segmentCount} segment${c.segmentCount === 1 ? '' : 's'}, ${duration(c.durationMs)}, ${c.startedAt} to ${c.endedAt ?? '(recording)'}`);
+      say(`parties: ${printable(c.parties.map(partyText).join('; '))}`);
+      say(segmentTable(c.segments));
     });
 
   rec

@@ -16,7 +16,46 @@ const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI
 
 const CALLERS = ['+15551234567', '1000', 'evil\n\u001b[2J\u001b[31mred'];
 
-async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: string; cfg: string; ids: string[] }> {
+/**
+ * A conversation of three segments as the recorder journals it: the customer with alice, transferred
+ * (attended) to bob (whose caller ID tries to clear the screen), then (blind) to the support queue's carol.
+ */
+function conversationMetas(spoolDir: string): RecordingMeta[] {
+  const customer = { role: 'caller' as const, number: '+15557770001', name: 'Customer Co' };
+  const callees = [
+    { role: 'callee' as const, number: '1001', name: 'Alice', user: 'alice' },
+    { role: 'callee' as const, number: '1002', name: 'Bob\u001b[2J', user: 'bob' },
+    { role: 'callee' as const, number: '1003', name: 'Carol', user: 'carol' },
+  ];
+  return callees.map((callee, i) => ({
+    id: `seg-${i + 1}-1`,
+    callUuid: `seg-${i + 1}`,
+    legUuid: `seg-${i + 1}`,
+    path: join(spoolDir, 'acme', `seg-${i + 1}.wav`),
+    relativePath: `acme/seg-${i + 1}.wav`,
+    format: 'wav',
+    srcnum: customer.number,
+    dstnum: callee.number,
+    callerName: customer.name,
+    direction: 'inbound',
+    network: 'external',
+    user: callee.user,
+    domain: 'acme.example',
+    tenantUuid: 'acme',
+    node: 'pbx1',
+    reasons: ['account acme inbound×external on'],
+    onDemand: false,
+    startedAt: new Date(Date.UTC(2026, 10, 25, 9, i)).toISOString(),
+    conversationId: 'conv-1',
+    segment: i + 1,
+    startedBy: i === 0 ? 'answer' : 'transfer',
+    parties: [customer, callee],
+    ...(i > 0 ? { transferFrom: { recordingId: `seg-${i}-1`, kind: i === 1 ? ('attended' as const) : ('blind' as const) } } : {}),
+    ...(i === 2 ? { queue: 'support@acme.example', agent: '1003@acme.example' } : {}),
+  }));
+}
+
+async function setup(t: { teardown(fn: () => unknown): void }, withConversation = false): Promise<{ dir: string; cfg: string; ids: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cli-rec-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const spoolDir = join(dir, 'spool');
@@ -32,6 +71,11 @@ async function setup(t: { teardown(fn: () => unknown): void }): Promise<{ dir: s
     await spool.started(meta);
     await spool.finished(meta, { endedAt: meta.startedAt, durationMs: 61_000 + i, completionCause: 'success' });
     ids.push(meta.id);
+  }
+  for (const meta of withConversation ? conversationMetas(spoolDir) : []) {
+    writeFileSync(meta.path, Buffer.alloc(3000 + (meta.segment ?? 0), 9));
+    await spool.started(meta);
+    await spool.finished(meta, { endedAt: meta.startedAt, durationMs: 30_000 * (meta.segment ?? 1), completionCause: 'success' });
   }
   await spool.stop(0);
   const sync = run(['sync', '--config', cfg]);
@@ -116,6 +160,52 @@ t.test('reindex rebuilds a lost index from storage alone', async (t) => {
   t.same(page.recordings.map((r) => r.id), ['call-2-1', 'call-1-1', 'call-0-1']);
   t.ok(page.recordings.every((r) => r.source === 'storage' && /^[0-9a-f]{32}$/.test(r.md5)), 'checksums come back from the metadata objects');
   t.equal(page.recordings[2]?.durationMs, 61_000);
+});
+
+t.test('conversations: grouped list, the conversation command, show lists the other segments, reindex keeps them', async (t) => {
+  const { dir, cfg } = await setup(t, true);
+  const grouped = run(['recordings', 'list', '--conversations', '--config', cfg]);
+  t.equal(grouped.status, 0, grouped.stderr);
+  const lines = grouped.stdout.trimEnd().split('\n');
+  t.match(lines[0], /^STARTED \(UTC\)\s+SEGS\s+PARTIES\s+DUR\s+STATE\s+CONVERSATION$/);
+  t.equal(lines.length, 5, 'a header, the conversation and the three one-segment calls');
+  t.match(lines[1], /^2026-11-25 09:00:00\s+3\s+\+15557770001, 1001, 1002, 1003\s+3:00\s+stored\s+conv-1$/, 'one row: three segments, 30 + 60 + 90 s');
+  t.match(lines[2], /^2026-11-22 09:00:00\s+1\s+evil\?\?\[2J\?\[31mred, 1001\s+1:01\s+stored\s+call-2$/, 'an older recording: a conversation of one, terminal-safe');
+  const json = JSON.parse(run(['recordings', 'list', '--conversations', '--json', '--search', 'carol', '--config', cfg]).stdout) as { conversations: { conversationId: string; segmentCount: number; segments: { id: string }[] }[]; next: string | null };
+  t.same(json.conversations.map((c) => [c.conversationId, c.segmentCount, c.segments.map((e) => e.id)]), [['conv-1', 3, ['seg-1-1', 'seg-2-1', 'seg-3-1']]], 'found by the last segment\'s party, whole');
+  const ids = (...args: string[]) => (JSON.parse(run(['recordings', 'list', '--config', cfg, '--json', ...args]).stdout) as { recordings: { id: string }[] }).recordings.map((r) => r.id);
+  t.same(ids('--conversation', 'conv-1'), ['seg-3-1', 'seg-2-1', 'seg-1-1']);
+  t.same(ids('--queue', 'support'), ['seg-3-1']);
+  t.same(ids('--agent', '1003@acme.example'), ['seg-3-1']);
+
+  const conv = run(['recordings', 'conversation', 'conv-1', '--config', cfg]);
+  t.equal(conv.status, 0, conv.stderr);
+  t.notOk(conv.stdout.includes('\u001b'), 'no escape sequence reaches the terminal');
+  const out = conv.stdout.trimEnd().split('\n');
+  t.equal(out[0], 'conversation conv-1: 3 segments, 3:00, 2026-11-25T09:00:00.000Z to 2026-11-25T09:02:00.000Z');
+  t.equal(out[1], 'parties: +15557770001 "Customer Co"; 1001 "Alice" (alice); 1002 "Bob?[2J" (bob); 1003 "Carol" (carol)');
+  t.match(out[2], /^SEG\s+STARTED \(UTC\)\s+PARTIES\s+HOW\s+DUR\s+STATE\s+ID$/);
+  t.match(out[3], /^1\s+2026-11-25 09:00:00\s+\+15557770001 "Customer Co" → 1001 "Alice" \(alice\)\s+answer\s+0:30\s+stored\s+seg-1-1$/);
+  t.match(out[4], /^2\s+2026-11-25 09:01:00\s+.* → 1002 "Bob\?\[2J" \(bob\)\s+transferred \(attended\) from segment 1\s+1:00\s+stored\s+seg-2-1$/);
+  t.match(out[5], /^3\s+2026-11-25 09:02:00\s+.* → 1003 "Carol" \(carol\)\s+transferred \(blind\) from segment 2\s+1:30\s+stored\s+seg-3-1$/);
+  t.equal(out.length, 6);
+  t.equal(run(['recordings', 'conversation', 'seg-2-1', '--config', cfg]).stdout, conv.stdout, 'the id of any of its recordings names the conversation too');
+  t.match(run(['recordings', 'conversation', 'nope', '--config', cfg]).stderr, /no conversation nope/);
+  t.match(run(['recordings', 'conversation', '../x', '--config', cfg]).stderr, /not a conversation or recording id/);
+
+  const show = run(['recordings', 'show', 'seg-2-1', '--config', cfg]);
+  t.equal(show.status, 0, show.stderr);
+  for (const re of [/^conversation\s+conv-1$/m, /^segment\s+2 of 3$/m, /^started by\s+transferred \(attended\) from segment 1$/m, /^caller\s+\+15557770001 "Customer Co"$/m, /^callee\s+1002 "Bob\?\[2J" \(bob\)$/m, /^other segments of conversation conv-1:$/m, /^1\s+2026-11-25 09:00:00 .*seg-1-1$/m, /^3\s+2026-11-25 09:02:00 .*seg-3-1$/m]) t.match(show.stdout, re);
+  t.notMatch(show.stdout, /^2\s+2026-11-25 09:01:00/m, 'the shown segment is not among the others');
+  t.match(run(['recordings', 'show', 'seg-3-1', '--config', cfg]).stdout, /^queue\s+support@acme\.example$/m);
+  const single = run(['recordings', 'show', 'call-0-1', '--config', cfg]).stdout;
+  t.match(single, /^segment\s+1 of 1$/m);
+  t.notMatch(single, /other segments/, 'a conversation of one has no others');
+
+  // The conversation travels in the metadata objects: a lost index comes back grouped.
+  for (const f of ['recordings.sqlite', 'recordings.sqlite-wal', 'recordings.sqlite-shm']) rmSync(join(dir, 'state', f), { force: true });
+  t.equal(run(['recordings', 'reindex', '--config', cfg]).status, 0);
+  t.equal(run(['recordings', 'conversation', 'conv-1', '--config', cfg]).stdout, conv.stdout, 'reindexed from storage alone, the same conversation');
 });
 
 t.test('token and passwd make credentials lines', async (t) => {
