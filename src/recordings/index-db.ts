@@ -74,12 +74,8 @@ export function searchText(e: RecordingEntry): string {
   return [...new Set(words.filter((w) => w !== ''))].join(' ').toLowerCase();
 }
 
-/** `support` is the queue support@ any domain (mod_callcenter names queues queue@domain); `support@d` only itself. */
-function nameOrNameAtDomain(col: string, v: string): { sql: string; args: string[] } {
-  if (v.includes('@')) return { sql: `${col} = ?`, args: [v] };
-  // A range rather than LIKE: it can seek the index, and nothing in the name is a wildcard. 'A' follows '@'.
-  return { sql: `(${col} = ? OR (${col} >= ? AND ${col} < ?))`, args: [v, `${v}@`, `${v}A`] };
-}
+/** Queues or agents one name can stand for, at most (a name in more domains than this is not a name). */
+const MAX_NAMESAKES = 100;
 
 function likePattern(s: string): string {
   return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -305,9 +301,9 @@ export class RecordingIndex {
     eq('conversation_id', q.conversation);
     for (const [col, v] of [['queue', q.queue], ['agent', q.agent]] as const) {
       if (v === undefined) continue;
-      const term = nameOrNameAtDomain(`${a}${col}`, v);
-      where.push(term.sql);
-      args.push(...term.args);
+      const values = this.#namesakes(col, v);
+      where.push(values.length === 0 ? '0' : `${a}${col} IN (${values.map(() => '?').join(', ')})`);
+      args.push(...values);
     }
     if (q.reason !== undefined) {
       where.push(`${a}reasons LIKE ? ESCAPE '\\'`);
@@ -319,6 +315,18 @@ export class RecordingIndex {
       args.push(plan.arg);
     }
     return { where, args };
+  }
+
+  /**
+   * `support` is the queue support@ any domain (mod_callcenter names queues queue@domain), `support@d` only
+   * itself. The names are looked up first so the filter is an equality: with one queue (the usual case) the
+   * (queue, started_ms) index then hands rows over newest first, and a page stops after a page.
+   */
+  #namesakes(col: 'queue' | 'agent', v: string): string[] {
+    if (v.includes('@')) return [v];
+    // A range rather than LIKE: it seeks the index, and nothing in the name is a wildcard. 'A' follows '@'.
+    const rows = this.#db.prepare(`SELECT DISTINCT ${col} AS name FROM recordings WHERE ${col} = ? OR (${col} >= ? AND ${col} < ?) LIMIT ${MAX_NAMESAKES}`).all(v, `${v}@`, `${v}A`) as { name: string }[];
+    return rows.map((r) => r.name);
   }
 
   #cursor(q: RecordingQuery, a: string, where: string[], args: (string | number)[]): void {
