@@ -51,6 +51,44 @@ for (const ev of park) take(`park.a.${ev.name}`, ev);
 take('BACKGROUND_JOB', bgjob);
 take('HEARTBEAT', heartbeat);
 
+/**
+ * The call flows of captures 10-13 (blind transfer, attended transfer by uuid_bridge, originate, mod_callcenter
+ * queue), every event kept: `flow:<flow>.<role>.<name>.<n>` is the n-th (from 0) <name> event of that leg in
+ * the capture, `<name>` being `CUSTOM:<CC-Action>` for mod_callcenter's events. Roles are the legs in order of
+ * appearance (a, b, c; queue: a = member, b = agent; q = no channel). The legs' uuids (and the queue member's)
+ * become `{leg:a}`, `{leg:b}`, `{leg:c}`, `{member}` so src/sim/flow-templates.ts can put this call's in.
+ */
+const FLOWS: Array<[string, string]> = [
+  ['blind', '10-blind-transfer.raw'],
+  ['attended', '11-attended-transfer-bridge.raw'],
+  ['originate', '12-originate.raw'],
+  ['queue', '13-callcenter-queue.raw'],
+];
+for (const [flow, file] of FLOWS) {
+  const evs = events(file);
+  const legs: string[] = [];
+  for (const ev of evs) {
+    const u = ev.get('Unique-ID');
+    if (u && !legs.includes(u)) legs.push(u);
+  }
+  const member = evs.map((e) => e.get('CC-Member-UUID')).find((u): u is string => !!u);
+  const placeholders = (v: string): string => {
+    let out = v;
+    legs.forEach((u, i) => (out = out.split(u).join(`{leg:${'abc'[i] ?? 'x'}}`)));
+    return member ? out.split(member).join('{member}') : out;
+  };
+  const seen = new Map<string, number>();
+  for (const ev of evs) {
+    const u = ev.get('Unique-ID');
+    const role = u ? ('abc'[legs.indexOf(u)] ?? 'x') : 'q';
+    const name = ev.name === 'CUSTOM' ? `CUSTOM:${ev.get('CC-Action') ?? ''}` : ev.name;
+    const base = `flow:${flow}.${role}.${name}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out[`${base}.${n}`] = pairs(ev).map(([k, v]) => [k, placeholders(v)]);
+  }
+}
+
 // One line per event: headers in wire order, values decoded. Loaded by src/sim/captured-events.ts.
 const body = `{\n${Object.entries(out).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(',\n')}\n}\n`;
 writeFileSync(process.argv[2] ? resolve(process.argv[2]) : join(__dirname, '../src/sim/captured-frames.json'), body);

@@ -56,4 +56,13 @@ export interface SimChannel {
   hangupCause?: string;
   media: boolean;
   state: 'ringing' | 'answered' | 'hangup';
+  /** In a bridge right now (FreeSWITCH's CF_BRIDGED): RECORD_BRIDGE_REQ recordings write only then. */
+  inBridge?: boolean;
+  /**
+   * The captured call flow whose events this leg's follow (src/sim/flow-templates.ts), e.g. the third party of
+   * capture 11 is { flow: 'attended', role: 'c' }. Unset: the shape's templates, then capture 10's.
+   */
+  flow?: { name: string; role: string; peers?: Record<string, string> };
+  /** Events of each name sent for this leg so far: picks the n-th captured event of that name. */
+  eventCounts?: Map<string, number>;
 }

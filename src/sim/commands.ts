@@ -17,6 +17,12 @@ export interface CommandHost {
   recordMask(ch: SimChannel, path: string, mask: boolean): boolean;
   /** Paths of the channel's running recordings (its session_record media bugs). */
   mediaBugs(ch: SimChannel): string[];
+  /** uuid_transfer: carried out after the reply, as FreeSWITCH's session thread does (src/sim/transfers.ts). */
+  transfer(uuid: string, dest: string, context?: string, opts?: { leg?: 'bleg' | 'both' }): Promise<void>;
+  /** uuid_bridge: the reply now, the bridge after it (src/sim/transfers.ts). */
+  startUuidBridge(aUuid: string, bUuid: string): string;
+  /** originate: the reply once the leg is answered (src/sim/originate.ts). */
+  originateApi(args: string): Promise<string>;
 }
 
 const NO_SESSION = '-ERR Cannot locate session!\n';
@@ -74,7 +80,33 @@ function channelRow(ch: SimChannel, hostname: string): Record<string, string> {
   };
 }
 
-export function runApi(host: CommandHost, line: string): string {
+/** uuid_transfer's syntax (mod_commands.c TRANSFER_SYNTAX). */
+const TRANSFER_USAGE = '-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n';
+
+function uuidTransfer(host: CommandHost, args: string[]): string {
+  if (args.length < 2 || args.length > 5) return TRANSFER_USAGE;
+  const [uuid = '', ...rest] = args;
+  if (!host.channel(uuid)) return '-ERR No such channel!\n';
+  let leg: 'bleg' | 'both' | undefined;
+  if (rest[0]?.startsWith('-')) {
+    const flag = rest.shift()?.slice(1).toLowerCase();
+    if (flag === 'bleg' || flag === 'both') leg = flag;
+  }
+  const [dest, , context] = rest;
+  if (!dest) return '-ERR\n';
+  void host.transfer(uuid, dest, context, { leg }).catch(() => undefined);
+  return '+OK\n';
+}
+
+/** The reply of an api command: most at once; originate's once its leg is answered. */
+export function runApi(host: CommandHost, line: string): string | Promise<string> {
+  const [cmd = ''] = line.trim().split(/\s+/);
+  if (cmd === 'originate') return host.originateApi(line.trim().slice('originate'.length).trim());
+  return runApiNow(host, line);
+}
+
+/** The api commands that answer at once. */
+export function runApiNow(host: CommandHost, line: string): string {
   const [cmd = '', ...args] = line.trim().split(/\s+/);
   const withChannel = (fn: (ch: SimChannel) => string): string => {
     const ch = host.channel(args[0] ?? '');
@@ -129,6 +161,11 @@ export function runApi(host: CommandHost, line: string): string {
         host.kill(ch, args[1] ?? 'NORMAL_CLEARING');
         return '+OK\n';
       });
+    case 'uuid_transfer':
+      return uuidTransfer(host, args);
+    case 'uuid_bridge':
+      if (args.length < 2) return '-USAGE: <uuid> <other_uuid>\n';
+      return host.startUuidBridge(args[0] ?? '', args[1] ?? '');
     case 'uuid_record':
       return uuidRecord(host, line.trim().slice('uuid_record'.length).trim());
     case 'uuid_buglist': {

@@ -7,15 +7,19 @@ import { CAPTURED_EVENTS } from './captured-events';
 import type { SimChannel } from './channel';
 
 type Pairs = Array<[string, string]>;
+type Template = ReadonlyArray<readonly [string, string]>;
 
 export interface EventContext {
   coreUuid: string;
   hostname: string;
   sequence: number;
   nowUs: number;
+  /** Values for the `{leg:a}`, `{member}`… placeholders of the flow templates (src/sim/flow-templates.ts). */
+  placeholders?: Readonly<Record<string, string>>;
 }
 
-function template(ch: SimChannel, name: string): ReadonlyArray<readonly [string, string]> {
+/** The shape's captured template for this event, if any (the flows add theirs: src/sim/flow-templates.ts). */
+export function shapeTemplate(ch: SimChannel, name: string): Template | undefined {
   const role = ch.role;
   const keys = [
     `${ch.shape}.${role}.${name}`,
@@ -29,7 +33,13 @@ function template(ch: SimChannel, name: string): ReadonlyArray<readonly [string,
     const t = (ch.state === 'hangup' ? CAPTURED_EVENTS[`${k}.hangup`] : undefined) ?? CAPTURED_EVENTS[k];
     if (t) return t;
   }
-  throw new Error(`no captured template for ${name}`);
+  return undefined;
+}
+
+function template(ch: SimChannel, name: string): Template {
+  const t = shapeTemplate(ch, name);
+  if (!t) throw new Error(`no captured template for ${name}`);
+  return t;
 }
 
 function pad(n: number): string {
@@ -75,6 +85,10 @@ function profile(prefix: 'Caller' | 'Other-Leg', ch: SimChannel, key: string): s
       return String(ch.hangupUs);
     case 'Network-Addr':
       return '127.0.0.1';
+    case 'RDNIS':
+      return ch.vars.get('fsrecd_sim_rdnis');
+    case 'Transfer-Source':
+      return ch.vars.get('transfer_source');
     default:
       return prefix === 'Caller' ? undefined : undefined;
   }
@@ -82,7 +96,8 @@ function profile(prefix: 'Caller' | 'Other-Leg', ch: SimChannel, key: string): s
 
 /**
  * The headers of one event for one channel. `extra` holds the event's own trailing headers
- * (DTMF-Digit, Record-File-Path…) which replace the captured ones of the same name.
+ * (DTMF-Digit, Record-File-Path…) which replace the captured ones of the same name; a `?Name` key only
+ * replaces a header the captured event has.
  */
 export function buildEvent(
   name: string,
@@ -91,9 +106,21 @@ export function buildEvent(
   ctx: EventContext,
   extra: Record<string, string> = {},
 ): Pairs {
+  return buildEventFrom(template(ch, name), name, ch, other, ctx, extra);
+}
+
+/** As buildEvent, from a given captured event (a flow template) rather than the leg's shape's. */
+export function buildEventFrom(
+  tpl: Template,
+  name: string,
+  ch: SimChannel,
+  other: SimChannel | undefined,
+  ctx: EventContext,
+  extra: Record<string, string> = {},
+): Pairs {
   const out: Pairs = [];
   const dates = eventDates(ctx.nowUs);
-  const tpl = template(ch, name);
+  const revalue = (captured: string): string => (ctx.placeholders ? fillPlaceholders(captured, ctx.placeholders) : revalueCaptured(captured, ch, other));
   let varsWritten = false;
   // A real channel's variables grow as the call goes on: this event's captured set, re-valued for this leg,
   // then whatever this leg has that the capture did not (dialplan or uuid_setvar variables).
@@ -106,7 +133,7 @@ export function buildEvent(
       const k = key.slice(9);
       if (ch.hiddenVars.has(k)) continue;
       done.add(k);
-      out.push([key, ch.vars.get(k) ?? revalue(captured, ch, other)]);
+      out.push([key, ch.vars.get(k) ?? revalue(captured)]);
     }
     for (const [k, v] of ch.vars) if (!done.has(k)) out.push([`variable_${k}`, v]);
   };
@@ -119,7 +146,11 @@ export function buildEvent(
       out.push([key, extra[key] as string]);
       continue;
     }
-    let value: string | undefined = captured;
+    if (`?${key}` in extra) {
+      out.push([key, extra[`?${key}`] as string]);
+      continue;
+    }
+    let value: string | undefined = revalue(captured);
     switch (key) {
       case 'Event-Name':
         value = name;
@@ -173,15 +204,16 @@ export function buildEvent(
         if (!other) continue;
         break;
       default:
-        if (key.startsWith('Caller-')) value = profile('Caller', ch, key.slice(7)) ?? captured;
+        if (key.startsWith('Caller-')) value = profile('Caller', ch, key.slice(7)) ?? value;
         else if (key.startsWith('Other-Leg-')) {
           if (!other) continue;
-          value = profile('Other-Leg', other, key.slice(10)) ?? captured;
+          value = profile('Other-Leg', other, key.slice(10)) ?? value;
         }
     }
     out.push([key, value]);
   }
-  for (const [k, v] of Object.entries(extra)) if (!out.some(([n]) => n === k)) out.push([k, v]);
+  // `?Name` extras only replace a header the captured event has (CHANNEL_EXECUTE's Application-UUID…).
+  for (const [k, v] of Object.entries(extra)) if (!k.startsWith('?') && !out.some(([n]) => n === k)) out.push([k, v]);
   if (ch.state === 'hangup') markHungUp(out, ch);
   return out;
 }
@@ -207,7 +239,13 @@ const CAPTURED_A_UUIDS = [
 ];
 const CAPTURED_B_UUID = '338730d4-f78d-4c2c-b0df-be67acf2b2db';
 
-function revalue(value: string, ch: SimChannel, other: SimChannel | undefined): string {
+/** `{leg:a}`-style placeholders (scripts/extract-sim-templates.ts) replaced by this call's values. */
+export function fillPlaceholders(value: string, values: Readonly<Record<string, string>>): string {
+  if (!value.includes('{')) return value;
+  return value.replace(/\{(leg:[a-z]|member)\}/g, (all, key: string) => values[key] ?? all);
+}
+
+function revalueCaptured(value: string, ch: SimChannel, other: SimChannel | undefined): string {
   if (value.length < 36) return value;
   const aUuid = ch.role === 'a' ? ch.uuid : ch.callUuid;
   const bUuid = ch.role === 'b' ? ch.uuid : (other?.uuid ?? aUuid);

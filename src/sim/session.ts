@@ -4,7 +4,8 @@ import { AUTH_REQUEST, DISCONNECT_NOTICE, apiResponse, bgapiReply, commandReply,
 
 export interface SessionHost {
   password: string;
-  api(command: string): string;
+  /** The api output; a promise for commands that reply later (originate waits for the answer). */
+  api(command: string): string | Promise<string>;
   background(jobUuid: string, command: string, output: string): void;
   newJobUuid(): string;
   commandSeen(command: string): void;
@@ -20,6 +21,9 @@ export class SimSession {
   authed = false;
   format: Format = 'plain';
   readonly #events = new Set<string>();
+  /** CUSTOM event subclasses asked for (`event plain CUSTOM callcenter::info`); every one after ALL. */
+  readonly #subclasses = new Set<string>();
+  #allSubclasses = false;
   #all = false;
   readonly #filters: Array<[string, string]> = [];
   #pending = '';
@@ -91,8 +95,33 @@ export class SimSession {
       });
   }
 
+  /** A reply that is known later (originate): later replies on this connection wait behind it. */
+  #replyWhen(frame: Promise<string>, delayMs: number): void {
+    this.#repliesHeld++;
+    this.#replyChain = this.#replyChain
+      .then(() => frame)
+      .then(async (f) => {
+        if (delayMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
+        this.#repliesHeld--;
+        this.#write(f);
+      });
+  }
+
+  /** Subscribed to this event name at all (filters and CUSTOM subclasses aside): worth building it. */
+  mayWant(eventName: string): boolean {
+    return this.authed && (this.#all || this.#events.has(eventName));
+  }
+
+  /**
+   * mod_event_socket.c event_handler: ALL takes everything; otherwise the event's name must be subscribed, and a
+   * CUSTOM event with a subclass only goes out when that subclass was named after CUSTOM.
+   */
   wants(eventName: string, headers: ReadonlyArray<readonly [string, string]>): boolean {
-    if (!this.authed || (!this.#all && !this.#events.has(eventName))) return false;
+    if (!this.mayWant(eventName)) return false;
+    if (eventName === 'CUSTOM' && !this.#all && !this.#allSubclasses) {
+      const subclass = headers.find(([n]) => n === 'Event-Subclass')?.[1];
+      if (subclass !== undefined && !this.#subclasses.has(subclass)) return false;
+    }
     if (this.#filters.length === 0) return true;
     return this.#filters.some(([k, v]) => headers.some(([n, val]) => n === k && val === v));
   }
@@ -169,22 +198,47 @@ export class SimSession {
     }
     switch (verb) {
       case 'event': {
+        // As mod_event_socket.c parses it: the first word may be the format; every word after CUSTOM is a
+        // subclass name (even one spelled like an event); ALL also takes every CUSTOM subclass.
         const [fmt = 'plain', ...names] = args;
-        this.format = fmt === 'json' ? 'json' : 'plain';
-        for (const n of names) {
-          if (n === 'ALL') this.#all = true;
-          else if (n) this.#events.add(n);
+        const formatGiven = /^(plain|json|xml)$/i.test(fmt);
+        if (formatGiven) this.format = fmt.toLowerCase() === 'json' ? 'json' : 'plain';
+        let custom = false;
+        let keys = 0;
+        for (const n of formatGiven ? names : args) {
+          if (!n) continue;
+          if (custom) this.#subclasses.add(n);
+          else {
+            keys++;
+            const upper = n.toUpperCase();
+            if (upper === 'ALL') {
+              this.#all = true;
+              this.#allSubclasses = true;
+            } else this.#events.add(upper);
+            if (upper === 'CUSTOM') custom = true;
+          }
         }
-        this.#reply(commandReply(`+OK event listener enabled ${this.format}`));
+        this.#reply(commandReply(keys === 0 ? '-ERR no keywords supplied' : `+OK event listener enabled ${this.format}`));
         return;
       }
-      case 'nixevent':
-        for (const n of args) this.#events.delete(n);
-        if (args.includes('ALL')) this.#all = false;
+      case 'nixevent': {
+        let custom = false;
+        for (const n of args) {
+          if (custom) this.#subclasses.delete(n);
+          else if (n.toUpperCase() === 'CUSTOM') custom = true;
+          else this.#events.delete(n.toUpperCase());
+        }
+        if (args.includes('ALL')) {
+          this.#all = false;
+          this.#allSubclasses = false;
+        }
         this.#reply(commandReply('+OK events nixed'));
         return;
+      }
       case 'noevents':
         this.#events.clear();
+        this.#subclasses.clear();
+        this.#allSubclasses = false;
         this.#all = false;
         this.#reply(commandReply('+OK no longer listening for events'));
         return;
@@ -197,19 +251,26 @@ export class SimSession {
           this.#reply(commandReply(`+OK filter added. [${args[0]}]=[${args.slice(1).join(' ')}]`));
         }
         return;
-      case 'api':
+      case 'api': {
         this.host.commandSeen(arg);
         // mod_event_socket answers an empty output with "-ERR no reply\n" (api_exec), never Content-Length: 0.
-        this.#reply(apiResponse(this.host.api(arg) || '-ERR no reply\n'), this.host.replyDelayFor(arg));
+        const output = this.host.api(arg);
+        if (typeof output === 'string') this.#reply(apiResponse(output || '-ERR no reply\n'), this.host.replyDelayFor(arg));
+        else this.#replyWhen(output.then((o) => apiResponse(o || '-ERR no reply\n')), this.host.replyDelayFor(arg));
         return;
+      }
       case 'bgapi': {
         this.host.commandSeen(arg);
         const job = headers.get('Job-UUID') ?? this.host.newJobUuid();
         this.#reply(bgapiReply(job));
         const delayMs = this.host.replyDelayFor(arg);
+        const finish = (output: string): void => {
+          if (delayMs > 0) setTimeout(() => this.host.background(job, arg, output), delayMs).unref();
+          else this.host.background(job, arg, output);
+        };
         const output = this.host.api(arg);
-        if (delayMs > 0) setTimeout(() => this.host.background(job, arg, output), delayMs).unref();
-        else this.host.background(job, arg, output);
+        if (typeof output === 'string') finish(output);
+        else void output.then(finish);
         return;
       }
       case 'exit':

@@ -11,12 +11,19 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { CallSpec, Role, Shape, SimChannel, SimEndpoint } from './channel';
 import { runApi, type CommandHost } from './commands';
 import { CAPTURED_EVENTS } from './captured-events';
-import { buildEvent, identityVariables } from './event-builder';
-import { SimFaults, type RecordEventFault } from './faults';
+import { buildEvent, buildEventFrom, identityVariables, shapeTemplate } from './event-builder';
+import { SimFaults } from './faults';
+import type { DialplanTarget, FlowHost } from './flow-host';
+import { legTemplate, nextEventIndex, placeholdersOf } from './flow-templates';
+import { originateCommand, originateLeg, type OriginateSpec, type SimOriginated } from './originate';
+import { queueCall, type QueueCallSpec, type SimQueueCall } from './queue';
+import { SimRecordings, type RecordingTimeline } from './recordings';
 import { SimSession } from './session';
-import { finishRecording, prepareRecordingFile, type ActiveSimRecording } from './uuid-record';
+import { attendedTransfer, blindTransfer, startUuidBridge, uuidBridge, type AttendedTransferSpec, type SimAttendedTransfer } from './transfers';
 
 export type { CallSpec, SimChannel, SimEndpoint } from './channel';
+export type { DialplanTarget } from './flow-host';
+export type { RecordingTimeline } from './recordings';
 
 export interface SimulatorOptions {
   port?: number;
@@ -35,13 +42,15 @@ export interface SimCall {
   answer(): Promise<void>;
   dtmf(leg: 'a' | 'b', digits: string): Promise<void>;
   hangup(side?: 'a' | 'b', cause?: string): Promise<void>;
+  /** The PBX user transfers this leg's far party elsewhere (SIP REFER): as `uuid_transfer` of that leg. */
+  transfer(side: 'a' | 'b', dest: string, context?: string): Promise<void>;
 }
 
 const IDENTITY_VARS = identityVariables();
 
 type Headers = Array<[string, string]>;
 
-export class FreeswitchSimulator extends EventEmitter implements CommandHost {
+export class FreeswitchSimulator extends EventEmitter implements CommandHost, FlowHost {
   readonly commands: string[] = [];
   readonly broadcasts: Array<{ uuid: string; media: string; leg: string }> = [];
   readonly hostname: string;
@@ -52,7 +61,12 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
   readonly #clockUs: () => number;
   readonly #sessions = new Set<SimSession>();
   readonly #channels = new Map<string, SimChannel>();
-  readonly #recordings = new Map<string, Map<string, ActiveSimRecording>>();
+  readonly #recordings: SimRecordings;
+  /**
+   * What the dialplan does with a destination a call is transferred or originated to: a phone to bridge to,
+   * 'echo' (answer + echo, the vanilla 7700 of captures 10 and 12) or 'park'. Unlisted destinations: 'echo'.
+   */
+  readonly dialplan = new Map<string, DialplanTarget>();
   #sequence = 1000;
   #sessionsSinceStart = 0;
   #peakChannels = 0;
@@ -72,6 +86,17 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     this.#clockUs = opts.clockUs ?? (() => Date.now() * 1000);
     this.#heartbeatMs = opts.heartbeatMs ?? 20_000;
     this.#startedUs = this.#clockUs();
+    this.#recordings = new SimRecordings({
+      clockUs: () => this.#clockUs(),
+      faults: this.faults,
+      eventHeaders: (name, ch, extra) => this.#eventHeaders(name, ch, extra),
+      send: (name, headers) => this.#send(name, headers),
+      finished: (done) => this.emit('recordingFinished', done),
+    });
+  }
+
+  clockUs(): number {
+    return this.#clockUs();
   }
 
   get port(): number {
@@ -165,7 +190,15 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
 
   /** Active recordings of a channel (tests look at them). */
   recordingsOf(uuid: string): string[] {
-    return [...(this.#recordings.get(uuid)?.keys() ?? [])];
+    return this.#recordings.pathsOf(uuid);
+  }
+
+  /**
+   * When a recording file got audio (kept after it stopped): armed, answered, bridged, first sample. The audio
+   * lost at the start of a call is `lostAfterAnswerUs` (firstSampleUs − answeredUs).
+   */
+  recordingTimeline(path: string): RecordingTimeline | undefined {
+    return this.#recordings.timeline(path);
   }
 
   status(): string {
@@ -257,18 +290,46 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     for (const s of this.#sessions) if (s.wants('HEARTBEAT', headers)) s.sendEvent(headers);
   }
 
-  #eventHeaders(name: string, ch: SimChannel, extra?: Record<string, string>): Headers {
-    return buildEvent(name, ch, ch.other, {
-      coreUuid: this.#coreUuid,
-      hostname: this.hostname,
-      sequence: ++this.#sequence,
-      nowUs: this.#clockUs(),
-    }, extra);
+  /**
+   * One channel event's headers: the leg's flow's captured event of that name and rank when it follows one
+   * (src/sim/flow-templates.ts), else its shape's, else capture 10's (events no shape capture has).
+   */
+  #eventHeaders(name: string, ch: SimChannel, extra?: Record<string, string>, templateName = name): Headers {
+    const n = nextEventIndex(ch, templateName);
+    const tpl = legTemplate(ch, templateName, n, shapeTemplate(ch, templateName) !== undefined);
+    const ctx = { coreUuid: this.#coreUuid, hostname: this.hostname, sequence: ++this.#sequence, nowUs: this.#clockUs() };
+    if (!tpl) return buildEvent(name, ch, ch.other, ctx, extra);
+    return buildEventFrom(tpl, name, ch, ch.other, { ...ctx, placeholders: placeholdersOf(ch, ch.other) }, extra);
   }
 
   /** Sends one channel event to every session subscribed to it; resolves once written. */
-  #emitEvent(name: string, ch: SimChannel, extra?: Record<string, string>): Promise<void> {
-    return this.#send(name, this.#eventHeaders(name, ch, extra));
+  #emitEvent(name: string, ch: SimChannel, extra?: Record<string, string>, templateName = name): Promise<void> {
+    if (!this.#anyoneMayWant(name)) {
+      nextEventIndex(ch, templateName); // the leg's event ranks stay those of the capture
+      return Promise.resolve();
+    }
+    return this.#send(name, this.#eventHeaders(name, ch, extra, templateName));
+  }
+
+  /**
+   * Sends one channel event (FlowHost: the flows in src/sim/transfers.ts, originate.ts, queue.ts).
+   * `templateName` picks the captured event when it is not the event's name (`CUSTOM:member-queue-start`).
+   */
+  emitChannelEvent(name: string, ch: SimChannel, extra?: Record<string, string>, templateName = name): Promise<void> {
+    return this.#emitEvent(name, ch, extra, templateName);
+  }
+
+  /** An event without a channel (mod_callcenter's members-count…): headers given, date and sequence ours. */
+  sendEvent(name: string, headers: Headers): Promise<void> {
+    const core = new Map(this.#coreHeaders(name, '', '', ''));
+    const own = new Set(['Core-UUID', 'FreeSWITCH-Hostname', 'FreeSWITCH-Switchname', 'FreeSWITCH-IPv4', 'FreeSWITCH-IPv6', 'Event-Date-Local', 'Event-Date-GMT', 'Event-Date-Timestamp', 'Event-Sequence']);
+    return this.#send(name, headers.map(([k, v]) => [k, own.has(k) ? (core.get(k) ?? v) : v]));
+  }
+
+  /** Skips building ~6 KB of headers that no connection subscribed to (the daemon takes a few events only). */
+  #anyoneMayWant(name: string): boolean {
+    for (const s of this.#sessions) if (s.mayWant(name)) return true;
+    return false;
   }
 
   async #send(name: string, headers: Headers): Promise<void> {
@@ -355,6 +416,20 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     };
   }
 
+  /** A new leg, not yet announced (FlowHost): a phone's inbound a-leg, or an outbound leg to `ep`. */
+  makeLeg(ep: SimEndpoint, role: Role, spec: CallSpec, callUuid?: string): SimChannel {
+    const shape: Shape = role === 'b' ? 'bridged' : spec.from.context === 'public' ? 'carrier' : 'single';
+    return this.#newChannel(ep, role, shape, callUuid, spec);
+  }
+
+  /** Registers a leg and sends its CHANNEL_CREATE (FlowHost). */
+  async addLeg(ch: SimChannel): Promise<void> {
+    this.#sessionsSinceStart++;
+    this.#channels.set(ch.uuid, ch);
+    this.#peakChannels = Math.max(this.#peakChannels, this.#channels.size);
+    await this.#emitEvent('CHANNEL_CREATE', ch);
+  }
+
   /** Places a scripted call: CHANNEL_CREATE of the a-leg (and of the b-leg, as FreeSWITCH originates it). */
   async createCall(spec: CallSpec): Promise<SimCall> {
     this.#sessionsSinceStart++;
@@ -368,6 +443,14 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     }
     let b: SimChannel | undefined;
     if (spec.bridgeTo) {
+      // The vanilla dialplan's extension before `bridge` (captures 10 and 11): hash ×3, export, bridge.
+      await this.dialplanApps(a, [
+        ['hash', `insert/${a.domain}-spymap/${a.callerNumber}/${a.uuid}`],
+        ['hash', `insert/${a.domain}-last_dial/${a.callerNumber}/${a.destination}`],
+        ['hash', `insert/${a.domain}-last_dial/global/${a.uuid}`],
+        ['export', `RFC2822_DATE=${new Date(Math.floor(this.#clockUs() / 1000)).toUTCString().replace('GMT', '+0000')}`],
+        ['bridge', `sofia/internal/${spec.bridgeTo.number}@${spec.bridgeTo.domain ?? a.domain}`],
+      ]);
       b = this.#newChannel(spec.bridgeTo, 'b', shape, a.uuid, spec);
       b.otherUuid = a.uuid;
       b.other = a;
@@ -381,6 +464,15 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     return this.#handle(a, b);
   }
 
+  /** CHANNEL_EXECUTE for each dialplan application the leg runs (FlowHost). */
+  async dialplanApps(ch: SimChannel, apps: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    for (const [app, data] of apps) {
+      // FreeSWITCH sends Application-Data only when there is some, Application-UUID only for dialplan steps.
+      const extra: Record<string, string> = { Application: app, '?Application-UUID': randomUUID(), '?Application-Data': data };
+      await this.#emitEvent('CHANNEL_EXECUTE', ch, extra);
+    }
+  }
+
   #handle(a: SimChannel, b: SimChannel | undefined): SimCall {
     return {
       aUuid: a.uuid,
@@ -388,14 +480,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
       answer: async () => {
         if (b) await this.#answerLeg(b);
         await this.#answerLeg(a);
-        if (b) {
-          const now = this.#clockUs();
-          a.otherUuid = b.uuid;
-          a.other = b;
-          a.bridgedUs = now;
-          b.bridgedUs = now;
-          await this.#emitEvent('CHANNEL_BRIDGE', a, { 'Bridge-A-Unique-ID': a.uuid, 'Bridge-B-Unique-ID': b.uuid });
-        }
+        if (b) await this.bridgeLegs(a, b);
       },
       dtmf: async (leg, digits) => {
         const ch = leg === 'b' && b ? b : a;
@@ -408,14 +493,53 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
         const first = side === 'b' && b ? b : a;
         await this.#hangupCall(first, cause);
       },
+      transfer: async (side, dest, context) => {
+        const ch = side === 'b' && b ? b : a;
+        await this.transfer(ch.uuid, dest, context);
+      },
     };
+  }
+
+  /**
+   * Bridges two answered legs as switch_ivr_multi_threaded_bridge reports it (captures 06, 10): CHANNEL_BRIDGE
+   * of the first, then CALL_UPDATE of the second and of the first (sofia_receive_message) (FlowHost).
+   */
+  async bridgeLegs(x: SimChannel, y: SimChannel, opts: { afterBridge?: () => Promise<void> } = {}): Promise<void> {
+    const now = this.#clockUs();
+    for (const [me, peer] of [[x, y], [y, x]] as const) {
+      me.otherUuid = peer.uuid;
+      me.other = peer;
+      me.bridgedUs = now;
+      me.inBridge = true;
+      me.vars.set('bridge_uuid', peer.uuid);
+      me.vars.set('last_bridge_to', peer.uuid);
+      me.vars.set('signal_bond', peer.uuid);
+    }
+    this.#recordings.gateChanged(x);
+    this.#recordings.gateChanged(y);
+    await this.#emitEvent('CHANNEL_BRIDGE', x, { 'Bridge-A-Unique-ID': x.uuid, 'Bridge-B-Unique-ID': y.uuid });
+    await opts.afterBridge?.();
+    await this.#emitEvent('CALL_UPDATE', y, { 'Bridged-To': x.uuid });
+    await this.#emitEvent('CALL_UPDATE', x, { 'Bridged-To': y.uuid });
+  }
+
+  /** The leg leaves its bridge (FreeSWITCH's CF_BRIDGED cleared): gated recordings pause (FlowHost). */
+  unbridged(ch: SimChannel): void {
+    ch.inBridge = false;
+    this.#recordings.gateChanged(ch);
   }
 
   async #answerLeg(ch: SimChannel): Promise<void> {
     if (ch.state !== 'ringing') return;
     ch.state = 'answered';
     ch.answeredUs = this.#clockUs();
+    this.#recordings.gateChanged(ch);
     await this.#emitEvent('CHANNEL_ANSWER', ch);
+  }
+
+  /** CHANNEL_ANSWER of a ringing leg (FlowHost). */
+  answerLeg(ch: SimChannel): Promise<void> {
+    return this.#answerLeg(ch);
   }
 
   answer(ch: SimChannel): void {
@@ -431,50 +555,76 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     this.emit('broadcast', ch.uuid, media);
   }
 
+  /** Hangs up a leg and its bridged party, in the captured order (FlowHost). */
+  hangupCall(first: SimChannel, cause: string): Promise<void> {
+    return this.#hangupCall(first, cause);
+  }
+
   /**
-   * Hangup order as captured: HANGUP of the first leg, the other leg's HANGUP + HANGUP_COMPLETE, UNBRIDGE,
-   * RECORD_STOP for each recording of the first leg, then its HANGUP_COMPLETE.
+   * Hangup order as captured: HANGUP of the first leg, the other leg's HANGUP (+ its RECORD_STOPs) +
+   * HANGUP_COMPLETE + DESTROY, UNBRIDGE, RECORD_STOP for each recording of the first leg, then its
+   * HANGUP_COMPLETE and DESTROY (captures 06, 12, 13).
    */
   async #hangupCall(first: SimChannel, cause: string): Promise<void> {
     if (first.state === 'hangup' || !this.#channels.has(first.uuid)) return;
-    const other = first.other && this.#channels.has(first.other.uuid) ? first.other : undefined;
+    // The party still tied to this leg (bridged, or the b-leg still ringing for it), not one a transfer took away.
+    const o = first.other;
+    const other = o && this.#channels.has(o.uuid) && (o.other === undefined || o.other === first) ? o : undefined;
     const now = this.#clockUs();
-    first.state = 'hangup';
-    first.hangupUs = now;
-    first.hangupCause = cause;
+    this.#markHungUp(first, now, cause);
     await this.#emitEvent('CHANNEL_HANGUP', first);
     if (other && other.state !== 'hangup') {
-      other.state = 'hangup';
-      other.hangupUs = now;
-      other.hangupCause = cause;
+      this.#markHungUp(other, now, cause);
       await this.#emitEvent('CHANNEL_HANGUP', other);
-      await this.#stopAll(other, 'success-silence');
+      await this.#recordings.stopAll(other, 'success-silence');
       await this.#emitEvent('CHANNEL_HANGUP_COMPLETE', other);
-      this.#channels.delete(other.uuid);
+      await this.destroyLeg(other);
     }
     if (other) await this.#emitEvent('CHANNEL_UNBRIDGE', first);
-    await this.#stopAll(first, 'success-silence');
+    await this.#recordings.stopAll(first, 'success-silence');
     await this.#emitEvent('CHANNEL_HANGUP_COMPLETE', first);
-    this.#channels.delete(first.uuid);
+    await this.destroyLeg(first);
+  }
+
+  #markHungUp(ch: SimChannel, now: number, cause: string): void {
+    ch.state = 'hangup';
+    ch.hangupUs = now;
+    ch.hangupCause = cause;
+    ch.inBridge = false;
+    this.#recordings.gateChanged(ch);
+  }
+
+  /**
+   * One leg alone hangs up (FlowHost: the far party of a transfer): CHANNEL_HANGUP, its RECORD_STOPs,
+   * CHANNEL_HANGUP_COMPLETE; CHANNEL_DESTROY is the caller's to send (it comes later in capture 10).
+   */
+  async hangupLegAlone(ch: SimChannel, cause: string): Promise<void> {
+    if (ch.state === 'hangup') return;
+    this.#markHungUp(ch, this.#clockUs(), cause);
+    await this.#emitEvent('CHANNEL_HANGUP', ch);
+    await this.#recordings.stopAll(ch, 'success-silence');
+    await this.#emitEvent('CHANNEL_HANGUP_COMPLETE', ch);
+  }
+
+  /** CHANNEL_DESTROY; the leg is gone (FlowHost). */
+  async destroyLeg(ch: SimChannel): Promise<void> {
+    if (!this.#channels.has(ch.uuid)) return;
+    this.#channels.delete(ch.uuid);
+    await this.#emitEvent('CHANNEL_DESTROY', ch);
+  }
+
+  /** Moves a leg's recordings to another leg, as switch_ivr_transfer_recordings does (FlowHost). */
+  moveRecordings(from: SimChannel, to: SimChannel): void {
+    this.#recordings.move(from, to);
+  }
+
+  /** Stops every recording of a leg now (FlowHost), as its media bugs close. */
+  stopRecordings(ch: SimChannel, cause: string): Promise<void> {
+    return this.#recordings.stopAll(ch, cause);
   }
 
   recordStart(ch: SimChannel, path: string, limitSec: number, vars: Map<string, string>): void {
-    prepareRecordingFile(path);
-    const stereo = (vars.get('RECORD_STEREO') ?? ch.vars.get('RECORD_STEREO') ?? ch.vars.get('record_stereo') ?? 'true') === 'true';
-    const rate = Number(vars.get('record_sample_rate') ?? ch.vars.get('record_sample_rate') ?? 8000) || 8000;
-    const minSec = Number(vars.get('RECORD_MIN_SEC') ?? ch.vars.get('RECORD_MIN_SEC') ?? 0) || 0;
-    let recs = this.#recordings.get(ch.uuid);
-    if (!recs) {
-      recs = new Map();
-      this.#recordings.set(ch.uuid, recs);
-    }
-    const rec: ActiveSimRecording = { path, startedUs: this.#clockUs(), limitSec, minSec, format: { sampleRate: rate, channels: stereo ? 2 : 1 }, masks: [] };
-    rec.eventFault = this.faults.nextRecordFault();
-    recs.set(path, rec);
-    ch.vars.set('record_stereo', stereo ? 'true' : 'false');
-    const start = this.#eventHeaders('RECORD_START', ch, { 'Record-File-Path': path });
-    if (rec.eventFault === 'stop-before-start') rec.heldStart = start;
-    else void this.#sendTimes('RECORD_START', start, rec.eventFault);
+    this.#recordings.start(ch, path, limitSec, vars);
   }
 
   /** Active recordings of a channel, oldest first, as `uuid_buglist` lists FreeSWITCH's media bugs. */
@@ -482,55 +632,50 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost {
     return this.recordingsOf(ch.uuid);
   }
 
-  /** Sends a RECORD_* event as often as the recording's event fault says (once when there is none). */
-  async #sendTimes(name: 'RECORD_START' | 'RECORD_STOP', headers: Headers, fault: RecordEventFault | undefined): Promise<void> {
-    const kind = name === 'RECORD_START' ? 'start' : 'stop';
-    if (fault === `omit-${kind}`) return;
-    await this.#send(name, headers);
-    if (fault === `duplicate-${kind}`) await this.#send(name, headers);
-  }
-
   recordStop(ch: SimChannel, path: string): boolean {
-    const recs = this.#recordings.get(ch.uuid);
-    const targets = path === 'all' ? [...(recs?.keys() ?? [])] : recs?.has(path) ? [path] : [];
-    if (targets.length === 0) return false;
-    for (const p of targets) void this.#stopOne(ch, p, 'success-maxtime');
-    return true;
+    return this.#recordings.stop(ch, path);
   }
 
   recordMask(ch: SimChannel, path: string, mask: boolean): boolean {
-    const rec = this.#recordings.get(ch.uuid)?.get(path);
-    if (!rec) return false;
-    const now = this.#clockUs();
-    const open = rec.masks.at(-1);
-    if (mask && (!open || open[1] !== undefined)) rec.masks.push([now, undefined]);
-    if (!mask && open && open[1] === undefined) open[1] = now;
-    return true;
+    return this.#recordings.mask(ch, path, mask);
   }
 
-  async #stopAll(ch: SimChannel, cause: string): Promise<void> {
-    for (const path of [...(this.#recordings.get(ch.uuid)?.keys() ?? [])]) await this.#stopOne(ch, path, cause);
-    this.#recordings.delete(ch.uuid);
+  // --- call flows beyond a plain call (each in its own module) ---
+
+  /** `uuid_transfer <uuid> [-bleg|-both] <dest> [XML] [<context>]`, or a transfer the PBX user makes (REFER). */
+  transfer(uuid: string, dest: string, context?: string, opts: { leg?: 'bleg' | 'both' } = {}): Promise<void> {
+    return blindTransfer(this, uuid, dest, context, opts.leg);
   }
 
-  async #stopOne(ch: SimChannel, path: string, cause: string): Promise<void> {
-    const recs = this.#recordings.get(ch.uuid);
-    const rec = recs?.get(path);
-    if (!rec) return;
-    recs?.delete(path);
-    const done = finishRecording(rec, this.#clockUs(), cause, ch.media);
-    // Tests learn each file as FreeSWITCH closed it (size, cause), before any client hears RECORD_STOP.
-    this.emit('recordingFinished', done);
-    for (const [k, v] of [
-      ['record_file_size', String(done.size)],
-      ['record_samples', String(done.samples)],
-      ['record_seconds', String(Math.floor(done.ms / 1000))],
-      ['record_ms', String(done.ms)],
-      ['record_completion_cause', done.cause],
-    ] as const) ch.vars.set(k, v);
-    const extra: Record<string, string> = { 'Record-File-Path': path };
-    if (done.discarded) extra.RECORD_DISCARDED = 'true';
-    await this.#sendTimes('RECORD_STOP', this.#eventHeaders('RECORD_STOP', ch, extra), rec.eventFault);
-    if (rec.heldStart) await this.#send('RECORD_START', rec.heldStart);
+  /** `uuid_bridge` as the api runs it: the reply at once, the bridge right after. */
+  startUuidBridge(aUuid: string, bUuid: string): string {
+    const { reply, done } = startUuidBridge(this, aUuid, bUuid);
+    void done.catch(() => undefined);
+    return reply;
+  }
+
+  /** `uuid_bridge <uuid_a> <uuid_b>`: resolves to the api reply (`+OK <uuid_b>` or `-ERR Invalid uuid`). */
+  uuidBridge(aUuid: string, bUuid: string): Promise<string> {
+    return uuidBridge(this, aUuid, bUuid);
+  }
+
+  /** Capture 11: a third party originated and parked, then bridged to the recorded call's far leg. */
+  attendedTransfer(spec: AttendedTransferSpec): Promise<SimAttendedTransfer> {
+    return attendedTransfer(this, spec);
+  }
+
+  /** Capture 12: one outbound leg, answered before any dialplan runs. */
+  originate(spec: OriginateSpec): Promise<SimOriginated> {
+    return originateLeg(this, spec);
+  }
+
+  /** `originate <url> <exten> [XML] [<context>]` as an api command: the reply once the leg is answered. */
+  originateApi(args: string): Promise<string> {
+    return originateCommand(this, args);
+  }
+
+  /** Capture 13: a mod_callcenter queue call from the member's answer to the agent's bridge. */
+  queueCall(spec: QueueCallSpec): Promise<SimQueueCall> {
+    return queueCall(this, spec);
   }
 }

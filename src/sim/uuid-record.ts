@@ -38,9 +38,20 @@ export function parseRecordingVars(arg: string | undefined): Map<string, string>
   return vars;
 }
 
+/**
+ * What gates a recording's writing (switch_ivr_async.c, switch_ivr_record_session_event: RECORD_ANSWER_REQ sets
+ * SMBF_ANSWER_REQ, RECORD_BRIDGE_REQ sets SMBF_BRIDGE_REQ; switch_core_io.c skips such a media bug's frames while
+ * the channel is not CF_ANSWERED, resp. not CF_BRIDGED).
+ */
+export type RecordGate = 'none' | 'answer' | 'bridge';
+
 export interface ActiveSimRecording {
   path: string;
+  /** When uuid_record start ran (the media bug was added, RECORD_START sent, the limit counts from here). */
   startedUs: number;
+  gate: RecordGate;
+  /** Stretches the media bug was fed frames, [fromUs, toUs); the last one open while writing goes on. */
+  open: Array<[number, number | undefined]>;
   limitSec: number;
   format: WavFormat;
   minSec: number;
@@ -64,10 +75,22 @@ export interface FinishedSimRecording {
 /** The minimum audio a simulated recording gets, so files are never trivially small. */
 const MIN_AUDIO_MS = 300;
 
+/** Microseconds of audio written up to `atUs`: the open stretches before it, limited to the recording's limit. */
+function writtenUs(rec: ActiveSimRecording, atUs: number): number {
+  const endUs = rec.limitSec > 0 ? Math.min(atUs, rec.startedUs + rec.limitSec * 1_000_000) : atUs;
+  let us = 0;
+  for (const [from, to] of rec.open) us += Math.max(0, Math.min(to ?? endUs, endUs) - from);
+  return us;
+}
+
+/**
+ * The file as FreeSWITCH's record_callback (SWITCH_ABC_TYPE_CLOSE) leaves it: a recording that never wrote a
+ * frame (`!rh->writes`: no media, or gated by RECORD_ANSWER_REQ/RECORD_BRIDGE_REQ on a channel never answered
+ * or bridged) is removed with cause `empty-file`; one shorter than RECORD_MIN_SEC with `input-too-short`.
+ */
 export function finishRecording(rec: ActiveSimRecording, nowUs: number, cause: string, media: boolean): FinishedSimRecording {
-  let ms = Math.max(0, Math.round((nowUs - rec.startedUs) / 1000));
-  if (rec.limitSec > 0) ms = Math.min(ms, rec.limitSec * 1000);
-  if (!media) {
+  const ms = Math.max(0, Math.round(writtenUs(rec, nowUs) / 1000));
+  if (!media || rec.open.length === 0) {
     rmSync(rec.path, { force: true });
     return { path: rec.path, ms: 0, samples: 0, size: 0, cause: 'empty-file', discarded: true };
   }
@@ -85,11 +108,12 @@ export function finishRecording(rec: ActiveSimRecording, nowUs: number, cause: s
 function maskSegments(rec: ActiveSimRecording, samples: number): Array<{ samples: number; silent: boolean }> {
   if (rec.masks.length === 0) return [{ samples, silent: false }];
   const perUs = rec.format.sampleRate / 1_000_000;
+  const sampleAt = (us: number): number => Math.round(writtenUs(rec, us) * perUs);
   const segments: Array<{ samples: number; silent: boolean }> = [];
   let at = 0;
   for (const [from, to] of rec.masks) {
-    const start = Math.min(samples, Math.max(at, Math.round((from - rec.startedUs) * perUs)));
-    const end = Math.min(samples, to === undefined ? samples : Math.round((to - rec.startedUs) * perUs));
+    const start = Math.min(samples, Math.max(at, sampleAt(from)));
+    const end = Math.min(samples, to === undefined ? samples : sampleAt(to));
     if (start > at) segments.push({ samples: start - at, silent: false });
     if (end > start) segments.push({ samples: end - start, silent: true });
     at = Math.max(at, end);

@@ -1,0 +1,83 @@
+/**
+ * Helpers for the call-flow tests: a raw ESL client on the simulator's TCP port that collects every event,
+ * and the comparison of a flow's events with a real FreeSWITCH capture.
+ */
+import type { Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EslEvent } from '../../src/esl/types';
+import { FreeswitchSimulator } from '../../src/sim/simulator';
+import { fixture } from '../helpers/fixtures';
+import { eventsOf, parseAll } from '../helpers/frames';
+import { waitFor } from '../helpers/wait-for';
+
+export interface Listener {
+  readonly socket: Socket;
+  events(): EslEvent[];
+  text(): string;
+  /** Sends `api <cmd>` and resolves to the reply body. */
+  api(cmd: string): Promise<string>;
+}
+
+/** An authenticated connection that sent `subscribe` (e.g. `event plain ALL`). */
+export async function listen(t: Test, sim: FreeswitchSimulator, subscribe: string): Promise<Listener> {
+  const socket = connect(sim.port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  t.teardown(() => socket.destroy());
+  const text = (): string => Buffer.concat(chunks).toString();
+  socket.write(`auth ClueCon\n\n${subscribe}\n\n`);
+  await waitFor(() => /Reply-Text: [+-](OK event|ERR)/.test(text()), 'subscribed');
+  const frames = (): ReturnType<typeof parseAll>['frames'] => parseAll([Buffer.concat(chunks)]).frames;
+  return {
+    socket,
+    text,
+    events: () => eventsOf(frames()),
+    api: async (cmd) => {
+      const before = frames().filter((f) => f.headers.get('Content-Type') === 'api/response').length;
+      socket.write(`api ${cmd}\n\n`);
+      await waitFor(() => frames().filter((f) => f.headers.get('Content-Type') === 'api/response').length > before, `reply to ${cmd}`);
+      return frames().filter((f) => f.headers.get('Content-Type') === 'api/response')[before]?.body.toString() ?? '';
+    },
+  };
+}
+
+export async function startSim(t: Test): Promise<{ sim: FreeswitchSimulator; dir: string }> {
+  const sim = new FreeswitchSimulator({ heartbeatMs: 0 });
+  await sim.start();
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-flow-'));
+  t.teardown(async () => {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { sim, dir };
+}
+
+/** Event name with the mod_callcenter action, as the captures are compared. */
+export const label = (e: EslEvent): string => (e.name === 'CUSTOM' ? `CUSTOM:${e.get('CC-Action') ?? ''}` : e.name);
+
+export function captured(file: string): EslEvent[] {
+  return eventsOf(parseAll([fixture(file)]).frames);
+}
+
+const nonVariable = (ev: EslEvent): string[] => ev.headerNames().filter((n) => !n.startsWith('variable_'));
+const variables = (ev: EslEvent): string[] => ev.headerNames().filter((n) => n.startsWith('variable_'));
+
+/**
+ * Same event names in the same order (restricted to the names the capture has: it may have subscribed to
+ * fewer), same non-variable header names in the same order on each, and every captured channel variable.
+ */
+export function compareFlow(t: Test, allOurs: EslEvent[], theirs: EslEvent[], tag: string): void {
+  const names = new Set(theirs.map((e) => e.name));
+  const ours = allOurs.filter((e) => names.has(e.name));
+  t.same(ours.map(label), theirs.map(label), `${tag}: event order`);
+  for (let i = 0; i < Math.min(ours.length, theirs.length); i++) {
+    const o = ours[i] as EslEvent;
+    const c = theirs[i] as EslEvent;
+    t.same(nonVariable(o), nonVariable(c), `${tag}: #${i} ${label(c)} header names and order`);
+    const missing = variables(c).filter((v) => !variables(o).includes(v));
+    t.same(missing, [], `${tag}: #${i} ${label(c)} has every captured channel variable`);
+  }
+}
