@@ -154,6 +154,9 @@ export class S3Target implements RecordingStore {
     if (partSize !== undefined) headers['X-Amz-Meta-Fsrecd-Part-Size'] = String(partSize);
     if (meta.user) headers['X-Amz-Meta-User'] = headerValue(meta.user);
     if (meta.device) headers['X-Amz-Meta-Device'] = headerValue(meta.device);
+    // Which conversation and which segment of it (the whole story, parties and transfers, is in <key>.json).
+    headers['X-Amz-Meta-Conversation'] = headerValue(meta.conversationId ?? meta.callUuid);
+    headers['X-Amz-Meta-Segment'] = String(meta.segment ?? 1);
     return headers;
   }
 

@@ -111,3 +111,59 @@ t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) =
   t.equal(q.get('response-content-disposition'), `attachment; filename="2026-11-23T10_00_00UTC-1003-2003.wav"; filename*=UTF-8''2026-11-23T10_00_00UTC-1003-2003.wav`, 'the download keeps its name');
   index.close();
 });
+
+t.test('reindex from the bucket alone brings conversations back: segments, parties, transfers, queue', async (t) => {
+  const s3 = await startS3(['recordings']);
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-reindex-conv-'));
+  t.teardown(async () => {
+    await s3.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const store = new S3Target(cfg(s3.port), silentLogger());
+  const customer = { role: 'caller' as const, number: '+15557770001', name: 'Customer Co' };
+  const segments = (['1001', '1002', '1003'] as const).map((callee, i) =>
+    meta(dir, i + 1, {
+      id: `seg-${i + 1}-1`,
+      callUuid: `seg-${i + 1}`,
+      srcnum: customer.number,
+      dstnum: callee,
+      tenantUuid: 'tenant-1',
+      conversationId: 'conv-s3',
+      segment: i + 1,
+      startedBy: i === 0 ? 'answer' : 'transfer',
+      parties: [customer, { role: 'callee', number: callee, user: `u${callee}`, legUuid: `leg-${callee}` }],
+      ...(i > 0 ? { transferFrom: { recordingId: `seg-${i}-1`, kind: i === 1 ? ('attended' as const) : ('park' as const) } } : {}),
+      ...(i === 2 ? { queue: 'support@tenant-1.example', agent: '1003@tenant-1.example' } : {}),
+    }),
+  );
+  // Uploaded last segment first: the order comes from the metadata, not from the bucket listing.
+  for (const m of [...segments].reverse()) {
+    writeFileSync(m.path, Buffer.concat([wavHeader({ sampleRate: 8000, channels: 1 }, 160), Buffer.alloc(160, m.segment)]));
+    await store.put(m.path, m.relativePath, m, { endedAt: m.startedAt, durationMs: 1000 * (m.segment ?? 1), completionCause: 'success' });
+  }
+  const older = meta(dir, 4);
+  writeFileSync(older.path, Buffer.concat([wavHeader({ sampleRate: 8000, channels: 1 }, 160), Buffer.alloc(160)]));
+  await store.put(older.path, older.relativePath, older, undefined);
+
+  const { Client } = await import('minio');
+  const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER' });
+  const head = await client.statObject('recordings', (segments[1] as RecordingMeta).relativePath);
+  t.match(head.metaData, { conversation: 'conv-s3', segment: '2' }, 'the object itself says which conversation and segment');
+  t.match((await client.statObject('recordings', older.relativePath)).metaData, { conversation: 'call-4', segment: '1' }, 'an older recording: its own call, segment 1');
+
+  const index = RecordingIndex.open(':memory:');
+  t.teardown(() => index.close());
+  t.match(await reindexFromStorage(index, store), { recordings: 4, withoutMetadata: 0 });
+  const back = index.segmentsOf('conv-s3');
+  t.same(back.map((e) => [e.id, e.segment, e.startedBy, e.transferFrom?.kind ?? null, e.transferFrom?.recordingId ?? null]), [
+    ['seg-1-1', 1, 'answer', null, null],
+    ['seg-2-1', 2, 'transfer', 'attended', 'seg-1-1'],
+    ['seg-3-1', 3, 'transfer', 'park', 'seg-2-1'],
+  ]);
+  t.same(back[2]?.parties, segments[2]?.parties, 'parties as recorded');
+  t.match(back[2], { queue: 'support@tenant-1.example', agent: '1003@tenant-1.example', source: 'storage', durationMs: 3000 });
+  const grouped = index.conversations({ limit: 10 }).conversations;
+  t.same(grouped.map((c) => [c.conversationId, c.segmentCount, c.durationMs]), [['call-4', 1, 0], ['conv-s3', 3, 6000]], 'grouped as before the index was lost');
+  t.same(index.conversations({ limit: 10, text: 'u1003' }).conversations.map((c) => c.segments.length), [3], 'and found by a later segment\'s party');
+  t.same(index.query({ limit: 10, queue: 'support' }).recordings.map((e) => e.id), ['seg-3-1']);
+});
