@@ -151,7 +151,7 @@ export function registerRecordingsCommands(program: Command): void {
     .option('--to <when>', 'started before (same forms as --from)')
     .option('--direction <dir>', 'inbound or outbound')
     .option('--network <net>', 'internal or external')
-    .option('-s, --search <text>', 'substring of a number, caller name, user or device')
+    .option('-s, --search <text>', 'substring of a number, caller name, user, device, any party, queue or agent')
     .option('--user <id>', 'the recorded user')
     .option('--device <id>', 'the recorded device')
     .option('--tenant <tenant>', 'tenant_uuid')
