@@ -135,13 +135,18 @@ export class SimSession {
 
   /** Resolves when the socket can take more: one shared wait, however many events queued behind it. */
   drained(): Promise<void> {
-    if (!this.socket.writableNeedDrain) return Promise.resolve();
-    this.#drain ??= new Promise<void>((resolve) =>
-      this.socket.once('drain', () => {
+    if (!this.socket.writableNeedDrain || this.socket.destroyed) return Promise.resolve();
+    this.#drain ??= new Promise<void>((resolve) => {
+      const done = (): void => {
         this.#drain = undefined;
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
         resolve();
-      }),
-    );
+      };
+      this.socket.once('drain', done);
+      // A client killed with data queued never drains: FreeSWITCH goes on without it.
+      this.socket.once('close', done);
+    });
     return this.#drain;
   }
 
