@@ -36,15 +36,16 @@ function fill(dir: string): string {
 
 t.test('state_dir full: 503 naming the directory, a metric, a log line; nothing finished is lost', async (t) => {
   const rig = await Rig.start();
-  t.teardown(() => rig.close());
   const stateDir = join(rig.root, 'small-state');
   const tmpfs = mountTmpfs(stateDir);
   t.comment(tmpfs ? 'state_dir on a real 2 MiB tmpfs, filled to ENOSPC' : 'mount not permitted: ENOSPC injected at journal.write-temp by FSRECD_TEST_FAIL_AT');
   const round = await Round.create(rig, 'disk-full', { storage: 's3', stateDir });
+  // One teardown, in this order: the daemon, then the mount, then the directories under it.
   t.teardown(async () => {
     await round.stop();
-    await rig.hangupAll();
+    await rig.hangupAll().catch(() => undefined);
     if (tmpfs) spawnSync('umount', [stateDir], { stdio: 'ignore' });
+    await rig.close();
   });
   const overwrites = rig.proxy.overwrites.length;
   // Injected: the first 40 journal writes fail, then space "returns" by itself.
