@@ -196,6 +196,14 @@ export function buildEventFrom(
       case 'Channel-Presence-ID':
         value = `${ch.callerNumber}@${ch.domain}`;
         break;
+      case 'Answer-State':
+        // A RECORD_START armed on a ringing leg (captured on an answered one) must say ringing.
+        if (ch.state === 'ringing' && value === 'answered') value = 'ringing';
+        if (ch.state === 'answered' && value === 'ringing') value = 'answered';
+        break;
+      case 'Channel-Call-State':
+        if (ch.state === 'ringing' && value === 'ACTIVE') value = 'RINGING';
+        break;
       case 'Hangup-Cause':
         if (ch.state !== 'hangup') continue;
         value = ch.hangupCause ?? 'NORMAL_CLEARING';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { EslEvent } from '../../src/esl/types';
 import { eventsOf, parseAll } from '../helpers/frames';
 import { waitFor } from '../helpers/wait-for';
-import { captured, compareFlow, label, listen, startSim } from './flow-helpers';
+import { captured, compareFlow, label } from './flow-compare';
+import { listen, startSim } from './flow-helpers';
 
 const ofLeg = (evs: EslEvent[], uuid: string | undefined, name: string): EslEvent[] => evs.filter((e) => e.get('Unique-ID') === uuid && e.name === name);
 

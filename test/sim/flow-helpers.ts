@@ -1,6 +1,5 @@
 /**
- * Helpers for the call-flow tests: a raw ESL client on the simulator's TCP port that collects every event,
- * and the comparison of a flow's events with a real FreeSWITCH capture.
+ * Helpers for the call-flow tests: a simulator, and a raw ESL client on its TCP port that collects every event.
  */
 import type { Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EslEvent } from '../../src/esl/types';
 import { FreeswitchSimulator } from '../../src/sim/simulator';
-import { fixture } from '../helpers/fixtures';
 import { eventsOf, parseAll } from '../helpers/frames';
 import { waitFor } from '../helpers/wait-for';
 
@@ -53,31 +51,4 @@ export async function startSim(t: Test): Promise<{ sim: FreeswitchSimulator; dir
     rmSync(dir, { recursive: true, force: true });
   });
   return { sim, dir };
-}
-
-/** Event name with the mod_callcenter action, as the captures are compared. */
-export const label = (e: EslEvent): string => (e.name === 'CUSTOM' ? `CUSTOM:${e.get('CC-Action') ?? ''}` : e.name);
-
-export function captured(file: string): EslEvent[] {
-  return eventsOf(parseAll([fixture(file)]).frames);
-}
-
-const nonVariable = (ev: EslEvent): string[] => ev.headerNames().filter((n) => !n.startsWith('variable_'));
-const variables = (ev: EslEvent): string[] => ev.headerNames().filter((n) => n.startsWith('variable_'));
-
-/**
- * Same event names in the same order (restricted to the names the capture has: it may have subscribed to
- * fewer), same non-variable header names in the same order on each, and every captured channel variable.
- */
-export function compareFlow(t: Test, allOurs: EslEvent[], theirs: EslEvent[], tag: string): void {
-  const names = new Set(theirs.map((e) => e.name));
-  const ours = allOurs.filter((e) => names.has(e.name));
-  t.same(ours.map(label), theirs.map(label), `${tag}: event order`);
-  for (let i = 0; i < Math.min(ours.length, theirs.length); i++) {
-    const o = ours[i] as EslEvent;
-    const c = theirs[i] as EslEvent;
-    t.same(nonVariable(o), nonVariable(c), `${tag}: #${i} ${label(c)} header names and order`);
-    const missing = variables(c).filter((v) => !variables(o).includes(v));
-    t.same(missing, [], `${tag}: #${i} ${label(c)} has every captured channel variable`);
-  }
 }
