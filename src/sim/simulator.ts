@@ -3,7 +3,10 @@
  * and answers the API commands fsrecd sends, writing real WAV files for uuid_record. Used by the demo,
  * the tests and the benchmark. Its switches for fault tests (freeze/thaw, sendRaw, HEARTBEAT, sim.faults:
  * late replies, drops after a command, duplicated/missing/reordered RECORD_* events) are described in
- * src/sim/faults.ts.
+ * src/sim/faults.ts. Call flows beyond a plain call live in their own modules, built from captures 10-13:
+ * transfers.ts (uuid_transfer, call.transfer, uuid_bridge, attendedTransfer), originate.ts (originate,
+ * sim.originate), queue.ts (sim.queueCall, CUSTOM callcenter::info); recordings.ts models uuid_record,
+ * including RECORD_ANSWER_REQ/RECORD_BRIDGE_REQ, and keeps each file's timeline (recordingTimeline).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -11,10 +14,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { CallSpec, Role, Shape, SimChannel, SimEndpoint } from './channel';
 import { runApi, type CommandHost } from './commands';
 import { CAPTURED_EVENTS } from './captured-events';
-import { buildEvent, buildEventFrom, identityVariables, shapeTemplate } from './event-builder';
+import { buildEvent, buildEventFrom, shapeTemplate } from './event-builder';
 import { SimFaults } from './faults';
 import type { DialplanTarget, FlowHost } from './flow-host';
 import { legTemplate, nextEventIndex, placeholdersOf } from './flow-templates';
+import { newLeg } from './legs';
 import { originateCommand, originateLeg, type OriginateSpec, type SimOriginated } from './originate';
 import { queueCall, type QueueCallSpec, type SimQueueCall } from './queue';
 import { SimRecordings, type RecordingTimeline } from './recordings';
@@ -45,8 +49,6 @@ export interface SimCall {
   /** The PBX user transfers this leg's far party elsewhere (SIP REFER): as `uuid_transfer` of that leg. */
   transfer(side: 'a' | 'b', dest: string, context?: string): Promise<void>;
 }
-
-const IDENTITY_VARS = identityVariables();
 
 type Headers = Array<[string, string]>;
 
@@ -351,69 +353,7 @@ export class FreeswitchSimulator extends EventEmitter implements CommandHost, Fl
   }
 
   #newChannel(ep: SimEndpoint, role: Role, shape: Shape, callUuid: string | undefined, spec: CallSpec): SimChannel {
-    const uuid = randomUUID();
-    const domain = ep.domain ?? '127.0.0.1';
-    const vars = new Map<string, string>();
-    const hidden = new Set<string>();
-    const a = role === 'a';
-    const profile = ep.gateway ? `gateway/${ep.gateway}` : ep.context === 'public' ? 'external' : 'internal';
-    const channelName = ep.gateway ? `sofia/gateway/${ep.gateway}/${ep.number}` : `sofia/${profile}/${ep.number}@${domain}`;
-    vars.set('direction', a ? 'inbound' : 'outbound');
-    vars.set('uuid', uuid);
-    vars.set('call_uuid', callUuid ?? uuid);
-    vars.set('channel_name', channelName);
-    vars.set('sip_call_id', `${randomUUID()}@127.0.0.1`);
-    if (a) {
-      vars.set('sip_from_user', ep.number);
-      vars.set('sip_req_user', spec.to);
-      vars.set('sip_to_user', spec.to);
-    }
-    if (ep.device && a) {
-      for (const k of ['user_name', 'sip_auth_username', 'number_alias', 'requested_user_name', 'accountcode']) vars.set(k, ep.device);
-      vars.set('domain_name', domain);
-      vars.set('requested_domain_name', domain);
-      vars.set('sip_auth_realm', domain);
-      vars.set('user_context', ep.context ?? 'default');
-      vars.set('effective_caller_id_number', ep.number);
-      vars.set('effective_caller_id_name', ep.name ?? `Extension ${ep.number}`);
-    } else {
-      // Only a phone's a-leg carries a directory identity; captured templates must not lend it to others.
-      for (const k of IDENTITY_VARS) hidden.add(k);
-    }
-    if (ep.device && !a) {
-      vars.set('dialed_user', ep.device);
-      vars.set('dialed_domain', domain);
-    }
-    if (ep.gateway) vars.set('sip_gateway_name', ep.gateway);
-    if (!a && callUuid) {
-      vars.set('originator', callUuid);
-      vars.set('signal_bond', callUuid);
-      vars.set('originating_leg_uuid', callUuid);
-    }
-    vars.set('fsrecd_sim_entry_context', ep.context ?? 'default');
-    for (const [k, v] of Object.entries(ep.vars ?? {})) vars.set(k, v);
-    const nowUs = this.#clockUs();
-    return {
-      uuid,
-      callUuid: callUuid ?? uuid,
-      role,
-      shape,
-      direction: a ? 'inbound' : 'outbound',
-      channelName,
-      callerNumber: a ? ep.number : (spec.from.number),
-      callerName: a ? (ep.name ?? ep.number) : (spec.from.name ?? spec.from.number),
-      destination: a ? spec.to : ep.number,
-      context: ep.context ?? 'default',
-      domain,
-      vars,
-      hiddenVars: hidden,
-      createdUs: nowUs,
-      answeredUs: 0,
-      bridgedUs: 0,
-      hangupUs: 0,
-      media: spec.media ?? true,
-      state: 'ringing',
-    };
+    return newLeg(ep, role, shape, callUuid, spec, this.#clockUs());
   }
 
   /** A new leg, not yet announced (FlowHost): a phone's inbound a-leg, or an outbound leg to `ep`. */
