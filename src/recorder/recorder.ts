@@ -194,6 +194,14 @@ export class Recorder {
       const merged = others.map((o) => `joins conversation ${o.carried.conversationId}`);
       this.#continueConversation(call, first.leg, bridged, first.carried, decision, merged);
     }
+    // A recording that began before the call reached a queue (armed, or at answer) learns it at the bridge;
+    // the journal's next write of the entry carries it.
+    if (decision.queue || decision.agent) {
+      for (const rec of this.#active.ofCall(call.uuid)) {
+        rec.meta.queue ??= decision.queue;
+        rec.meta.agent ??= decision.agent;
+      }
+    }
     const started = this.#started.get(call.uuid);
     // At creation only a-leg plans are armed; at answer those that start on answer; at bridge all of them.
     const pending = decision.plans.filter(
@@ -341,6 +349,8 @@ export class Recorder {
       reasons: about.reasons,
       onDemand: about.onDemand,
       startedAt: new Date(this.#now()).toISOString(),
+      ...(about.decision?.queue ? { queue: about.decision.queue } : {}),
+      ...(about.decision?.agent ? { agent: about.decision.agent } : {}),
       conversationId: about.conversationId ?? call.uuid,
       segment: about.segment ?? 1,
       startedBy: about.startedBy,

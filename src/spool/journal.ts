@@ -57,12 +57,15 @@ export class Journal {
   /** Local path -> entry id: the spool scan asks "does anyone own this file?" for every file. */
   readonly #byPath = new Map<string, string>();
   readonly #slots = new Map<string, WriteSlot>();
+  /** The state each entry has on disk: what a crash now would leave (memory may be ahead of it). */
+  readonly #onDisk = new Map<string, EntryState>();
 
   constructor(
     readonly dir: string,
     /** Told of every entry once it is durable (the recordings index follows the journal this way). */
     private readonly onPut?: (entry: JournalEntry) => void,
     private readonly faults: Faults = NO_FAULTS,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async load(onCorrupt: (file: string, err: unknown) => void): Promise<void> {
@@ -73,6 +76,7 @@ export class Journal {
         const e = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as JournalEntry;
         if (e && typeof e.id === 'string' && e.meta && typeof e.meta.path === 'string' && typeof e.state === 'string') {
           this.entries.set(e.id, e);
+          this.#onDisk.set(e.id, e.state);
           this.#index(e);
         } else onCorrupt(name, new Error('not a journal entry'));
       } catch (err) {
@@ -86,7 +90,7 @@ export class Journal {
    * a later one) is on disk; rejects when that write failed (the caller retries with `flush`).
    */
   put(entry: JournalEntry): Promise<void> {
-    entry.updatedAt = new Date().toISOString();
+    entry.updatedAt = new Date(this.now()).toISOString();
     this.entries.set(entry.id, entry);
     this.#index(entry);
     return this.flush(entry.id);
@@ -110,7 +114,9 @@ export class Journal {
         const e = this.entries.get(id);
         if (!e) return;
         const text = JSON.stringify(e);
+        const state = e.state;
         await writeFileAtomic(join(this.dir, entryFileName(id)), text, { faults: this.faults, writer: 'journal' });
+        this.#onDisk.set(id, state);
         this.onPut?.(JSON.parse(text) as JournalEntry);
       })
       .finally(() => {
@@ -131,7 +137,13 @@ export class Journal {
       if (err.code !== 'ENOENT') throw err;
     });
     this.entries.delete(id);
+    this.#onDisk.delete(id);
     if (this.#byPath.get(e.meta.path) === id) this.#byPath.delete(e.meta.path);
+  }
+
+  /** The entry's state as the journal on disk holds it (undefined: not written yet). */
+  durableState(id: string): EntryState | undefined {
+    return this.#onDisk.get(id);
   }
 
   byPath(path: string): JournalEntry | undefined {

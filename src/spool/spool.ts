@@ -4,7 +4,7 @@
  * flight and adopts files in spool_dir that no entry can act on (e.g. recorded by the dialplan), once
  * FreeSWITCH says it is no longer writing them. The promises are in the README's "Guarantees".
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, stat, statfs, unlink } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { UploadConfig } from '../config/types';
@@ -90,6 +90,8 @@ export class Spool implements RecordingSink {
   #scanTimer: NodeJS.Timeout | undefined;
   #scanning: Promise<void> | undefined;
   #running = false;
+  /** Set by stop(): no scan starts or goes on after it, so the next owner never races this one. */
+  #stopped = false;
   #prunedAt: number | undefined;
   #lastError: string | undefined;
   #diskProblem: string | undefined;
@@ -97,8 +99,8 @@ export class Spool implements RecordingSink {
 
   private constructor(private readonly opts: SpoolOptions) {
     this.#faults = opts.faults ?? NO_FAULTS;
-    this.journal = new Journal(resolve(opts.stateDir, 'journal'), opts.onJournal, this.#faults);
     this.#now = opts.now ?? Date.now;
+    this.journal = new Journal(resolve(opts.stateDir, 'journal'), opts.onJournal, this.#faults, this.#now);
     opts.metrics.onCollect(() => this.#gauge());
   }
 
@@ -126,18 +128,23 @@ export class Spool implements RecordingSink {
   /** Stops taking work; waits up to graceMs for uploads in flight. The journal is consistent either way. */
   async stop(graceMs: number): Promise<void> {
     this.#running = false;
+    this.#stopped = true;
     if (this.#scanTimer) clearInterval(this.#scanTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const wake of [...this.#sleepers]) wake();
     const all = Promise.allSettled([...this.#inFlight.values(), ...this.#writeRetries.values()]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    // A scan in progress stops at its next file; the lock goes only once it has (never two owners at once).
+    await this.#scanning;
     await this.#lock?.release();
     this.#lock = undefined;
   }
 
   /** `fsrecd sync` against a running daemon (SIGUSR2): every waiting upload is tried now, not at its backoff. */
   retryNow(): void {
+    // Journal writes waiting to retry go now too (waking them; a cleared timer would leave them waiting forever).
+    for (const wake of [...this.#sleepers]) wake();
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const e of this.journal.entries.values()) if (PENDING.has(e.state)) this.#enqueue(e.id);
@@ -316,6 +323,7 @@ export class Spool implements RecordingSink {
 
   /** One pass over spool_dir (never two at once): finishes, adopts and cleans up what the journal says. */
   scan(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     this.#scanning ??= this.#scan()
       .catch((err: unknown) => {
         if (!isSimulatedCrash(err)) this.opts.log.error('spool scan failed', { spoolDir: this.opts.spoolDir, error: String(err) });
@@ -331,8 +339,11 @@ export class Spool implements RecordingSink {
       keepLocalMs: this.opts.upload.keepLocalDays * 86_400_000,
       recorderFollows: this.opts.recorderFollows ?? (() => false),
     };
-    const candidates: Array<{ file: FoundFile; finish?: JournalEntry; cause?: string }> = [];
+    const candidates: Candidate[] = [];
+    const seen = new Set<string>();
     for await (const path of walkFiles(this.opts.spoolDir, this.opts.excludeDirs)) {
+      if (this.#stopped) return;
+      seen.add(path);
       const st = await stat(path).catch(() => undefined);
       if (!st || !st.isFile()) continue;
       const file: FoundFile = { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
@@ -341,13 +352,21 @@ export class Spool implements RecordingSink {
       else if (action.kind === 'finish') candidates.push({ file, finish: action.entry, cause: action.cause });
       else if (action.kind === 'adopt') candidates.push({ file });
     }
-    if (candidates.length) await this.#takeCandidates(candidates);
+    // Recordings an earlier run started whose file is gone (FreeSWITCH discards empty and too-short ones,
+    // and an armed recording of an unanswered call): nobody else will ever close these entries.
+    for (const e of this.journal.entries.values()) {
+      if (e.state === 'recording' && !seen.has(e.meta.path) && !ctx.recorderFollows(e.meta.path) && ctx.now - (Date.parse(e.meta.startedAt) || ctx.now) >= ctx.stableMs) {
+        candidates.push({ vanished: e });
+      }
+    }
+    if (candidates.length && !this.#stopped) await this.#takeCandidates(candidates);
+    if (this.#stopped) return;
     await this.#checkDisk();
     await this.#prune();
   }
 
   /** Finishes or adopts files FreeSWITCH is not writing; while it cannot be asked, waits. */
-  async #takeCandidates(candidates: Array<{ file: FoundFile; finish?: JournalEntry; cause?: string }>): Promise<void> {
+  async #takeCandidates(candidates: Candidate[]): Promise<void> {
     let recorded: ReadonlySet<string> | undefined = new Set();
     if (this.opts.recordedPaths) {
       recorded = await this.opts.recordedPaths().catch(() => undefined);
@@ -356,7 +375,16 @@ export class Spool implements RecordingSink {
         return;
       }
     }
-    for (const { file, finish, cause } of candidates) {
+    for (const c of candidates) {
+      if (this.#stopped) return;
+      if ('vanished' in c) {
+        const e = c.vanished;
+        if (recorded.has(e.meta.path) || this.opts.recorderFollows?.(e.meta.path) || (await stat(e.meta.path).then(() => true, () => false))) continue;
+        this.opts.log.warn('a recording started by an earlier run has no file and FreeSWITCH is not writing it: journaled as discarded', { recording: e.id, path: e.meta.path });
+        await this.discarded(e.meta, { endedAt: new Date(this.#now()).toISOString(), durationMs: 0, completionCause: 'no-file-after-restart' });
+        continue;
+      }
+      const { file, finish, cause } = c;
       if (recorded.has(file.path) || this.opts.recorderFollows?.(file.path)) continue;
       if (finish) {
         this.opts.log.info('finishing a recording whose file is complete', { recording: finish.id, path: file.path, was: finish.state, cause });
@@ -364,7 +392,7 @@ export class Spool implements RecordingSink {
         continue;
       }
       const rel = relative(this.opts.spoolDir, file.path).split('\\').join('/');
-      const meta = adoptedMeta(file.path, rel, file.mtimeMs);
+      const meta = adoptedMeta(file, rel);
       this.opts.log.info('adopting a recording no journal entry can act on', { path: file.path });
       await this.#persist({ id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '', adopted: true });
       await this.finished(meta, { endedAt: new Date(file.mtimeMs).toISOString(), durationMs: 0, completionCause: 'adopted' });
@@ -373,6 +401,8 @@ export class Spool implements RecordingSink {
 
   /** Removes the local file only if it is the very file that was verified in storage. */
   async #removeVerified(e: JournalEntry): Promise<void> {
+    // Only once "stored" is on disk: a crash after the unlink must find the record of where the file went.
+    if (this.journal.durableState(e.id) !== 'stored') return;
     const st = await stat(e.meta.path).catch(() => undefined);
     if (!st) return;
     const now: FileIdentity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
@@ -418,7 +448,8 @@ export class Spool implements RecordingSink {
       const p = this.#upload(id)
         .catch((err: unknown) => {
           // #upload handles its own errors; this is the last guard: the pump never throws.
-          if (!isSimulatedCrash(err)) this.opts.log.error('upload step failed unexpectedly; will retry', { recording: id, error: String(err) });
+          if (isSimulatedCrash(err)) return; // a dead instance does nothing more
+          this.opts.log.error('upload step failed unexpectedly; will retry', { recording: id, error: String(err) });
           this.#retryLater(id, 1);
         })
         .finally(() => {
@@ -522,11 +553,19 @@ export class Spool implements RecordingSink {
   }
 }
 
-/** What can be told about a file nobody journaled: its path, its time. */
-function adoptedMeta(path: string, rel: string, mtimeMs: number): RecordingMeta {
+type Candidate = { file: FoundFile; finish?: JournalEntry; cause?: string } | { vanished: JournalEntry };
+
+/**
+ * What can be told about a file nobody journaled: its path, its time. The id is the file's identity, so a
+ * run that dies before the adoption is journaled adopts the same file under the same id again (and the
+ * storage, finding that id's bytes already stored, stores nothing twice).
+ */
+function adoptedMeta(file: FoundFile, rel: string): RecordingMeta {
+  const { path, mtimeMs } = file;
   const base = rel.split('/').pop() ?? rel;
+  const identity = createHash('sha256').update(`${file.dev}:${file.ino}:${file.size}:${mtimeMs}:${path}`).digest('hex').slice(0, 24);
   return {
-    id: `adopted-${randomUUID()}`,
+    id: `adopted-${identity}`,
     callUuid: (/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(base) ?? [''])[0],
     legUuid: '',
     path,

@@ -1,5 +1,5 @@
 /**
- * Queue calls (mod_callcenter), shaped like capture 13 (test/fixtures/freeswitch-esl/README.md): the member's
+ * Queue calls (mod_callcenter), shaped like capture 13 (see the captures' README): the member's
  * leg carries the queue, the agent's leg is a call of its own until the bridge brings it into the member's.
  */
 import t from 'tap';

@@ -186,3 +186,19 @@ t.test('one owner of a spool: a second process is refused while the first lives;
   await lock.release();
   t.notOk(existsSync(join(stateDir, LOCK_FILE)), 'released on stop');
 });
+
+t.test('fsrecd sync (retryNow) while a journal write waits to be retried: the retry still happens (model seed 1210119620)', async (t) => {
+  const { spoolDir, stateDir, stored } = setup(t);
+  const faults = new FailAt({ point: 'journal.write-temp', hit: 2 }, 'ENOSPC', 2);
+  const spool = await spoolWith(t, { stateDir, spoolDir, target: new LocalTarget(stored), faults, upload: { ...upload, retryMinMs: 200, retryMaxMs: 400 } });
+  await spool.start();
+  const m = meta(spoolDir, 'sync.wav');
+  writeFileSync(m.path, 'audio');
+  await spool.started(m);
+  await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success' });
+  t.equal(spool.status().journalWritesFailing, 1, 'a write is waiting for its retry');
+  spool.retryNow();
+  await waitFor(() => spool.status().journalWritesFailing === 0 && spool.journal.entries.get(m.id)?.state === 'stored', 'retried and stored');
+  const onDisk = JSON.parse(readFileSync(join(stateDir, 'journal', entryFileName(m.id)), 'utf8')) as { state: string };
+  t.equal(onDisk.state, 'stored', 'no write left waiting forever: the journal on disk says stored');
+});
