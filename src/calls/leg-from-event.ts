@@ -146,6 +146,17 @@ export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowM
  * Refreshes what may change during a call (context after a transfer, identity learned late, per-call
  * variables a dialplan set) without forgetting where the leg entered.
  */
+/**
+ * The newest entry of variable_transfer_history, `<epoch>:<uuid>:<how>:<where>` joined by `|` (captures 10
+ * and 11): `bl_xfer` is a blind transfer (uuid_transfer, REFER), `uuid_br` / `att_xfer` an attended one.
+ */
+export function lastTransfer(history: string | undefined): Leg['lastTransfer'] {
+  const how = history?.slice(0, 4096).split('|').at(-1)?.split(':')[2];
+  if (how === 'bl_xfer') return 'blind';
+  if (how === 'uuid_br' || how === 'att_xfer') return 'attended';
+  return undefined;
+}
+
 export function refreshLeg(leg: Leg, ev: EslEvent, names: LegVariableNames): void {
   const context = text(ev.get('Caller-Context'));
   if (context) leg.context = context;
@@ -164,6 +175,7 @@ export function refreshLeg(leg: Leg, ev: EslEvent, names: LegVariableNames): voi
   leg.recordName = text(ev.get(`variable_${names.recordName}`)) ?? leg.recordName;
   leg.recordFormat = text(ev.get(`variable_${names.recordFormat}`)) ?? leg.recordFormat;
   leg.recordingPath = validPath(ev.get('variable_fsrecd_recording')) ?? leg.recordingPath;
+  leg.lastTransfer = lastTransfer(ev.get('variable_transfer_history')) ?? leg.lastTransfer;
   const callerNumber = text(ev.get('Caller-Caller-ID-Number'));
   if (callerNumber !== undefined) leg.callerNumber = callerNumber;
 }

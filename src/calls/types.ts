@@ -52,6 +52,8 @@ export interface Leg {
   /** variable_fsrecd_recording: set by fsrecd when it starts a recording, so a restarted daemon does not
    *  start a second one on a call FreeSWITCH is already recording. */
   recordingPath?: string;
+  /** How FreeSWITCH last moved this channel (variable_transfer_history): a blind transfer or a bridge of uuids. */
+  lastTransfer?: 'blind' | 'attended';
   answered: boolean;
   bridged: boolean;
   /** Unix ms. */

@@ -196,11 +196,12 @@ export class Recorder {
     }
     // A recording that began before the call reached a queue (armed, or at answer) learns it at the bridge;
     // the journal's next write of the entry carries it.
-    if (decision.queue || decision.agent) {
-      for (const rec of this.#active.ofCall(call.uuid)) {
-        rec.meta.queue ??= decision.queue;
-        rec.meta.agent ??= decision.agent;
-      }
+    for (const rec of this.#active.ofCall(call.uuid)) {
+      if (decision.queue) rec.meta.queue ??= decision.queue;
+      if (decision.agent) rec.meta.agent ??= decision.agent;
+      // An armed recording began before there was a callee: the bridge (or its answer) names one.
+      const other = rec.leg.otherLegUuid ? call.legs.get(rec.leg.otherLegUuid) : undefined;
+      if (other && rec.meta.parties && !rec.meta.parties.some((p) => p.role === 'callee')) rec.meta.parties.push(partyOf(other, 'callee'));
     }
     const started = this.#started.get(call.uuid);
     // At creation only a-leg plans are armed; at answer those that start on answer; at bridge all of them.
@@ -227,6 +228,8 @@ export class Recorder {
   #continueConversation(call: Call, carrier: Leg, bridged: ReadonlyArray<Leg | undefined>, carried: CarriedConversation, decision: Decision, joined: string[] = []): void {
     const started = this.#startedSet(call.uuid);
     const partner = bridged.find((l) => l && l.uuid !== carrier.uuid);
+    // FreeSWITCH's transfer history on the channels says how the call moved (bl_xfer, uuid_br).
+    const kind = carrier.lastTransfer ?? partner?.lastTransfer ?? carried.kind;
     // The carrier's recording holds both sides of its bridge: no second recording of this conversation.
     for (const l of bridged) if (l && !carried.options.perEndpointFiles) started.add(l.uuid);
     started.add(carrier.uuid);
@@ -234,19 +237,39 @@ export class Recorder {
       this.deps.log.info('transfer: recording.follow_transfer is false; the conversation is not recorded further', { conversation: carried.conversationId, leg: carrier.uuid });
       return;
     }
+    // The new party's channel is already recorded (its own call was, a rule armed it): that recording
+    // holds this bridge too. One recording of a conversation, never two; it names the one it continues.
+    const already = this.#active.all().find((r) => r.state !== 'stopping' && bridged.some((l) => l?.uuid === r.meta.legUuid) && !r.meta.onDemand);
+    if (already) {
+      const m = already.meta;
+      already.meta.reasons.push(`continues conversation ${carried.conversationId} after ${kind} transfer`);
+      // A recording that has held no conversation yet (a parked or originated channel, alone until now) is
+      // this conversation's next segment; one that has is left in its own conversation, naming this one.
+      if (!m.transferFrom && (m.segment ?? 1) === 1 && !m.parties?.some((p) => p.role === 'callee')) {
+        m.conversationId = carried.conversationId;
+        m.segment = carried.segment + 1;
+        m.startedBy = 'transfer';
+        m.transferFrom = { recordingId: carried.recordingId, kind };
+        const recorded = bridged.find((l) => l?.uuid === m.legUuid);
+        const other = bridged.find((l) => l && l.uuid !== m.legUuid);
+        m.parties = [...(recorded ? [partyOf(recorded, 'caller')] : []), ...(other ? [partyOf(other, 'callee')] : [])];
+      }
+      this.deps.log.info('transfer: the conversation goes on in a recording already running on the new party', { conversation: carried.conversationId, recording: m.id });
+      return;
+    }
     const ruleReasons = decision.plans.flatMap((p) => p.reasons.map((r) => r.text));
     const named = this.deps.namePath({ call, leg: carrier, kind: 'call', decision, extension: extensionFor(carried.options), now: new Date(this.#now()) });
     this.deps.log.info('transfer: recording the conversation on', { conversation: carried.conversationId, segment: carried.segment + 1, leg: carrier.uuid, with: partner?.uuid });
     void this.#start(call, carrier, named, carried.options, {
       onDemand: false,
-      reasons: [`continues conversation ${carried.conversationId} after ${carried.kind} transfer`, ...joined, ...ruleReasons],
+      reasons: [`continues conversation ${carried.conversationId} after ${kind} transfer`, ...joined, ...ruleReasons],
       user: carried.user,
       device: carried.device,
       decision,
       startedBy: 'transfer',
       conversationId: carried.conversationId,
       segment: carried.segment + 1,
-      transferFrom: { recordingId: carried.recordingId, kind: carried.kind },
+      transferFrom: { recordingId: carried.recordingId, kind },
       parties: [partyOf(carrier, 'caller'), ...(partner ? [partyOf(partner, 'callee')] : [])],
     });
   }
