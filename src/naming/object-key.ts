@@ -5,7 +5,7 @@
  */
 import type nunjucks from 'nunjucks';
 import type { RecordingMeta } from '../recorder/types';
-import { sanitizeExtension, sanitizeVar } from './sanitize';
+import { sanitizeExtension, sanitizeSegments, sanitizeVar } from './sanitize';
 import { compileTemplate, oneLine, renderTemplate } from './template-env';
 import { buildNamingVars, type NamingVars } from './variables';
 
@@ -62,18 +62,7 @@ export function objectKeyVars(meta: RecordingMeta): NamingVars {
 
 /** Keys keep [A-Za-z0-9._-] and the template's `/`; no empty, `.` or `..` segment; no leading `/`. */
 export function sanitizeObjectKey(rendered: string): string {
-  return rendered
-    .split('/')
-    .map((seg) =>
-      seg
-        .normalize('NFKD')
-        .replace(/\p{M}/gu, '')
-        .replace(/[^A-Za-z0-9._-]+/g, '_')
-        .replace(/_+/g, '_')
-        .slice(0, MAX_KEY_SEGMENT_BYTES),
-    )
-    .filter((seg) => seg !== '' && seg !== '.' && seg !== '..')
-    .join('/');
+  return sanitizeSegments(rendered, /[^A-Za-z0-9._-]+/g, MAX_KEY_SEGMENT_BYTES, (seg) => seg === '' || seg === '.' || seg === '..');
 }
 
 /**

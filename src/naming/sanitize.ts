@@ -19,20 +19,29 @@ export function sanitizeVar(value: unknown, maxLength = MAX_VAR_LENGTH): string 
   return cleaned || 'unknown';
 }
 
-/** Cleans a rendered template: [A-Za-z0-9/_-] only, no empty, `.` or `..` segments, bounded segments. */
-export function sanitizeRendered(rendered: string): string {
+/**
+ * Cleans each `/`-separated segment of a rendered template: accents transliterated, every character outside
+ * `unsafe`'s complement replaced by `_`, runs of `_` folded, the segment cut at `maxSegment`; segments `drop`
+ * refuses (empty, `.`, `..`) go. File names and object keys differ only in those three settings.
+ */
+export function sanitizeSegments(rendered: string, unsafe: RegExp, maxSegment: number, drop: (seg: string) => boolean): string {
   return rendered
     .split('/')
     .map((seg) =>
       seg
         .normalize('NFKD')
         .replace(/\p{M}/gu, '')
-        .replace(/[^A-Za-z0-9_-]+/g, '_')
+        .replace(unsafe, '_')
         .replace(/_+/g, '_')
-        .slice(0, MAX_SEGMENT_BYTES),
+        .slice(0, maxSegment),
     )
-    .filter((seg) => seg !== '' && seg !== '_')
+    .filter((seg) => !drop(seg))
     .join('/');
+}
+
+/** Cleans a rendered template: [A-Za-z0-9/_-] only, no empty, `.` or `..` segments, bounded segments. */
+export function sanitizeRendered(rendered: string): string {
+  return sanitizeSegments(rendered, /[^A-Za-z0-9_-]+/g, MAX_SEGMENT_BYTES, (seg) => seg === '' || seg === '_');
 }
 
 export function sanitizeExtension(ext: string | undefined, fallback: string): string {
