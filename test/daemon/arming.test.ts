@@ -4,25 +4,13 @@
  * The simulator's clock is stepped by the test; the daemon's reaction time is modelled by moving it 40 ms when a
  * uuid_record arrives (the event round trip a decision at answer costs), so the audio lost is exact.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { existsSync } from 'node:fs';
-import { PHONE, startStack, type Stack } from '../helpers/stack';
+import { PHONE } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { recordStarts, steppedClock, storedRecordings, storedWavs, type SteppedClock } from './stored-results';
+import { recordStarts, storedRecordings, storedWavs, steppedStack } from './stored-results';
 
 const ROUND_TRIP_MS = 40;
-
-async function stack(t: Test, rules: string): Promise<{ s: Stack; clock: SteppedClock; decided: Array<{ call: string; trigger: string; record: boolean }> }> {
-  const clock = steppedClock();
-  const s = await startStack(t, rules, { clockUs: () => clock.now });
-  s.sim.on('command', (cmd: string) => {
-    if (cmd.startsWith('uuid_record') && cmd.includes(' start ')) clock.advanceMs(ROUND_TRIP_MS);
-  });
-  const decided: Array<{ call: string; trigger: string; record: boolean }> = [];
-  s.app.daemon.bus.on('decided', (call, decision, trigger) => decided.push({ call: call.uuid, trigger, record: decision.record }));
-  await waitFor(() => s.app.esl.connected, 'connected');
-  return { s, clock, decided };
-}
 
 const rules = (devices: string, recording = ''): string => `
 accounts:
@@ -34,7 +22,7 @@ ${recording}
 `;
 
 t.test("the caller's own rule: armed before the answer, the stored file holds exactly the answered call", async (t) => {
-  const { s, clock, decided } = await stack(t, rules('      "1000": {record: on}'));
+  const { s, clock, decided } = await steppedStack(t, rules('      "1000": {record: on}'), ROUND_TRIP_MS);
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   await waitFor(() => s.sim.recordingsOf(call.aUuid).length === 1, 'recording armed while the call rings');
   t.equal(s.sim.channel(call.aUuid)?.state, 'ringing', 'uuid_record went out before CHANNEL_ANSWER');
@@ -58,7 +46,7 @@ t.test("the caller's own rule: armed before the answer, the stored file holds ex
 });
 
 t.test('start: bridge is armed with RECORD_BRIDGE_REQ: audio from the bridge', async (t) => {
-  const { s, clock } = await stack(t, rules('      "1000": {record: on}', 'recording: {start: bridge}'));
+  const { s, clock } = await steppedStack(t, rules('      "1000": {record: on}', 'recording: {start: bridge}'), ROUND_TRIP_MS);
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   await waitFor(() => s.sim.recordingsOf(call.aUuid).length === 1, 'armed');
   t.match(recordStarts(s)[0], /\{RECORD_STEREO=true,RECORD_BRIDGE_REQ=true\}$/);
@@ -75,7 +63,7 @@ t.test('start: bridge is armed with RECORD_BRIDGE_REQ: audio from the bridge', a
 });
 
 t.test("a rule that needs the callee (the callee's device) starts at answer: the round trip is lost", async (t) => {
-  const { s, clock, decided } = await stack(t, rules('      "1001": {record: {inbound: on}}'));
+  const { s, clock, decided } = await steppedStack(t, rules('      "1001": {record: {inbound: on}}'), ROUND_TRIP_MS);
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   await waitFor(() => decided.some((d) => d.call === call.aUuid && d.trigger === 'create'), 'the creation considered');
   t.notOk(decided.some((d) => d.record), 'nothing to arm at creation: the callee is not known');
@@ -97,7 +85,7 @@ t.test("a rule that needs the callee (the callee's device) starts at answer: the
 });
 
 t.test('armed, rings, never answered: nothing uploaded, journaled discarded (not failed, not lost)', async (t) => {
-  const { s, clock } = await stack(t, rules('      "1000": {record: on}'));
+  const { s, clock } = await steppedStack(t, rules('      "1000": {record: on}'), ROUND_TRIP_MS);
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   await waitFor(() => s.sim.recordingsOf(call.aUuid).length === 1, 'armed');
   const path = s.sim.recordingsOf(call.aUuid)[0] ?? '';

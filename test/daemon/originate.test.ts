@@ -3,27 +3,13 @@
  * runs). Click-to-call rings the user's own phone, then its extension bridges it to the number clicked. Recorded
  * per the rules, one file, and what is stored says who was on it. The simulator's clock is stepped by the test.
  */
-import t, { type Test } from 'tap';
-import { PHONE, startStack, type Stack } from '../helpers/stack';
+import t from 'tap';
+import { PHONE } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { recordStarts, steppedClock, storedRecordings, storedWavs, type SteppedClock } from './stored-results';
-
-async function stack(t: Test, rules: string): Promise<{ s: Stack; clock: SteppedClock; decided: Array<{ call: string; trigger: string; record: boolean }> }> {
-  const clock = steppedClock();
-  const s = await startStack(t, rules, { clockUs: () => clock.now });
-  const decided: Array<{ call: string; trigger: string; record: boolean }> = [];
-  s.app.daemon.bus.on('decided', (call, decision, trigger) => decided.push({ call: call.uuid, trigger, record: decision.record }));
-  await waitFor(() => s.app.esl.connected, 'connected');
-  return { s, clock, decided };
-}
-
-/** Resolves once the daemon has seen the call end (every command it sends for the call was sent before). */
-function callEnded(s: Stack, uuid: string): Promise<void> {
-  return new Promise((resolve) => s.app.daemon.bus.on('callEnded', (call) => call.uuid === uuid && resolve()));
-}
+import { recordStarts, storedRecordings, storedWavs, steppedStack, callEnded } from './stored-results';
 
 t.test("click-to-call from a user whose rule records: armed on the user's ringing phone, one file from its answer", async (t) => {
-  const { s, clock, decided } = await stack(t, `
+  const { s, clock, decided } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme
@@ -64,7 +50,7 @@ accounts:
 });
 
 t.test('an originate to an extension (capture 12: one leg, answered, echo) under an account rule: one file', async (t) => {
-  const { s, clock } = await stack(t, `
+  const { s, clock } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme
@@ -83,7 +69,7 @@ accounts:
 });
 
 t.test('an originate no rule records: nothing recorded, nothing journaled', async (t) => {
-  const { s, clock, decided } = await stack(t, `
+  const { s, clock, decided } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordingMeta } from '../../src/recorder/types';
 import type { JournalEntry } from '../../src/spool/journal';
-import type { Stack } from '../helpers/stack';
+import type { Test } from 'tap';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
 
 /** The simulator's microsecond clock, moved only by the test: audio spans in the files are exact. */
 export interface SteppedClock {
@@ -68,3 +70,35 @@ export function storedWavs(s: Stack): string[] {
 export function recordStarts(s: Stack): string[] {
   return s.sim.commands.filter((c) => c.startsWith('uuid_record') && c.includes(' start '));
 }
+
+export interface SteppedStack {
+  s: Stack;
+  clock: SteppedClock;
+  /** Every decision the recorder made, in order: which call, at which trigger, record or not. */
+  decided: Array<{ call: string; trigger: string; record: boolean }>;
+}
+
+/**
+ * A stack whose simulator clock only the test moves; `roundTripMs` moves it at each uuid_record start, so the
+ * delay between an answer and a command that follows it shows as a fixed amount of lost audio.
+ */
+export async function steppedStack(t: Test, rules: string, roundTripMs = 0): Promise<SteppedStack> {
+  const clock = steppedClock();
+  const s = await startStack(t, rules, { clockUs: () => clock.now });
+  if (roundTripMs) {
+    s.sim.on('command', (cmd: string) => {
+      if (cmd.startsWith('uuid_record') && cmd.includes(' start ')) clock.advanceMs(roundTripMs);
+    });
+  }
+  const decided: SteppedStack['decided'] = [];
+  s.app.daemon.bus.on('decided', (call, decision, trigger) => decided.push({ call: call.uuid, trigger, record: decision.record }));
+  await waitFor(() => s.app.esl.connected, 'connected');
+  return { s, clock, decided };
+}
+
+/** Resolves once the daemon has seen the call end (every command it sends for the call was sent before). */
+export function callEnded(s: Stack, uuid: string): Promise<void> {
+  return new Promise((resolve) => s.app.daemon.bus.on('callEnded', (call) => call.uuid === uuid && resolve()));
+}
+
+export const partyNumbers = (parties: ReadonlyArray<{ role: string; number: string }> | undefined): string[][] => (parties ?? []).map((p) => [p.role, p.number]);

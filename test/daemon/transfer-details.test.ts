@@ -3,27 +3,13 @@
  * makes no second copy, and a continuation names how the call moved (FreeSWITCH's transfer history).
  * Same setup as transfers.test.ts: the daemon over TCP against the simulator, the stored `<key>.json` read back.
  */
-import t, { type Test } from 'tap';
-import { PHONE, startStack, type Stack } from '../helpers/stack';
+import t from 'tap';
+import { PHONE } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { recordStarts, steppedClock, storedRecordings, type SteppedClock } from './stored-results';
-
-async function stack(t: Test, rules: string): Promise<{ s: Stack; clock: SteppedClock }> {
-  const clock = steppedClock();
-  const s = await startStack(t, rules, { clockUs: () => clock.now });
-  await waitFor(() => s.app.esl.connected, 'connected');
-  return { s, clock };
-}
-
-const partyNumbers = (parties: ReadonlyArray<{ role: string; number: string }> | undefined): string[][] => (parties ?? []).map((p) => [p.role, p.number]);
-
-/** Resolves once the daemon has seen the call end. */
-function callEnded(s: Stack, uuid: string): Promise<void> {
-  return new Promise((resolve) => s.app.daemon.bus.on('callEnded', (call) => call.uuid === uuid && resolve()));
-}
+import { recordStarts, storedRecordings, steppedStack, callEnded, partyNumbers } from './stored-results';
 
 t.test("an armed recording's stored parties name the callee it recorded, not the caller alone", async (t) => {
-  const { s, clock } = await stack(t, `
+  const { s, clock } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme
@@ -44,7 +30,7 @@ accounts:
 
 t.test('attended transfer to a party whose own leg is already recorded: one recording holds the new bridge', async (t) => {
   // Every internal call is recorded, so the third party's originated leg is recorded by itself from its answer.
-  const { s, clock } = await stack(t, `
+  const { s, clock } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme
@@ -72,7 +58,7 @@ accounts:
 });
 
 t.test('blind transfer of the far party: the continuation says it came from a blind transfer', async (t) => {
-  const { s, clock } = await stack(t, `
+  const { s, clock } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme

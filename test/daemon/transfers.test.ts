@@ -3,10 +3,10 @@
  * what ends up stored: the files, their `<key>.json` metadata and the index's conversation grouping.
  * The simulator's clock is stepped by the test, so each file's audio span is exact.
  */
-import t, { type Test } from 'tap';
-import { PHONE, startStack, type Stack } from '../helpers/stack';
+import t from 'tap';
+import { PHONE, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
-import { recordStarts, steppedClock, storedRecordings, storedWavs, type SteppedClock } from './stored-results';
+import { recordStarts, storedRecordings, storedWavs, steppedStack, callEnded, partyNumbers } from './stored-results';
 
 /** 1000's own rule records its calls; nobody else's does (the third party's originated leg is not recorded by itself). */
 const CALLER_RECORDS = `
@@ -17,17 +17,8 @@ accounts:
       "1000": {record: on}
 `;
 
-async function stack(t: Test, rules: string): Promise<{ s: Stack; clock: SteppedClock }> {
-  const clock = steppedClock();
-  const s = await startStack(t, rules, { clockUs: () => clock.now });
-  await waitFor(() => s.app.esl.connected, 'connected');
-  return { s, clock };
-}
-
-const partyNumbers = (parties: ReadonlyArray<{ role: string; number: string }> | undefined): string[][] => (parties ?? []).map((p) => [p.role, p.number]);
-
 t.test('attended transfer of a recorded call: two segments of one conversation, the second on the leg that stayed', async (t) => {
-  const { s, clock } = await stack(t, CALLER_RECORDS);
+  const { s, clock } = await steppedStack(t, CALLER_RECORDS);
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   const stays = call.bUuid ?? '';
   await waitFor(() => s.sim.recordingsOf(call.aUuid).length === 1, 'the caller armed');
@@ -89,13 +80,8 @@ function decisions(s: Stack): Array<{ call: string; trigger: string; record: boo
   return out;
 }
 
-/** Resolves once the daemon has seen the call end (every command it sends for the call was sent before). */
-function callEnded(s: Stack, uuid: string): Promise<void> {
-  return new Promise((resolve) => s.app.daemon.bus.on('callEnded', (call) => call.uuid === uuid && resolve()));
-}
-
 t.test('follow_transfer: false: only the first part is stored', async (t) => {
-  const { s, clock } = await stack(t, `${CALLER_RECORDS}recording: {follow_transfer: false}\n`);
+  const { s, clock } = await steppedStack(t, `${CALLER_RECORDS}recording: {follow_transfer: false}\n`);
   const seen = decisions(s);
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   const stays = call.bUuid ?? '';
@@ -121,7 +107,7 @@ t.test('follow_transfer: false: only the first part is stored', async (t) => {
 });
 
 t.test('first part not recorded, transferred to a party whose rules record: one recording from the transfer on', async (t) => {
-  const { s, clock } = await stack(t, `
+  const { s, clock } = await steppedStack(t, `
 accounts:
   acme.example:
     tenant_uuid: acme
@@ -155,7 +141,7 @@ accounts:
 
 for (const how of ['uuid_transfer', 'REFER'] as const) {
   t.test(`blind transfer of the recorded caller (${how}): the recording rides on its channel, one file for the whole call`, async (t) => {
-    const { s, clock } = await stack(t, CALLER_RECORDS);
+    const { s, clock } = await steppedStack(t, CALLER_RECORDS);
     const seen = decisions(s);
     s.sim.dialplan.set('1002', PHONE('1002'));
     const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
@@ -185,7 +171,7 @@ for (const how of ['uuid_transfer', 'REFER'] as const) {
 }
 
 t.test('blind transfer of the far party (the caller sends it elsewhere): the conversation goes on in segment 2, no duplicate', async (t) => {
-  const { s, clock } = await stack(t, CALLER_RECORDS);
+  const { s, clock } = await steppedStack(t, CALLER_RECORDS);
   s.sim.dialplan.set('1002', PHONE('1002'));
   const call = await s.sim.createCall({ from: PHONE('1000'), to: '1001', bridgeTo: PHONE('1001') });
   const farLeg = call.bUuid ?? '';
