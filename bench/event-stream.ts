@@ -28,6 +28,13 @@ export async function recordStream(calls: number, opts: { hangup: boolean; event
   socket.destroy();
   await sim.stop();
   const bytes = Buffer.concat(chunks).subarray(handshake);
-  const events = (bytes.toString('latin1').match(/Content-Type: text\/event-plain/g) ?? []).length;
-  return { bytes, events, calls };
+  return { bytes, events: countEvents(bytes), calls };
+}
+
+/** Counted in the Buffer: 10,000 live calls' events are more than the longest string V8 can make (512 MB). */
+function countEvents(bytes: Buffer): number {
+  const marker = Buffer.from('Content-Type: text/event-plain');
+  let n = 0;
+  for (let i = bytes.indexOf(marker); i >= 0; i = bytes.indexOf(marker, i + marker.length)) n++;
+  return n;
 }

@@ -2,6 +2,7 @@
 import { recordStream } from './event-stream';
 import { measureAbsorption, measureLiveCallMemory } from './daemon-load';
 import { measureAnswerToRecord } from './latency';
+import { AUDIO_LOST_BENCH, AUDIO_LOST_HEADING, measureAudioLostAtStart, printAudioLost } from './audio-lost';
 import { measureParsers } from './parsers';
 import { measurePolicyNaming } from './policy-naming';
 import { measureUploads } from './upload';
@@ -40,11 +41,14 @@ async function main(): Promise<void> {
     console.log(`   ${String(r.cps).padStart(3)} calls/s: p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}  (${r.calls} calls; target p99 < 5 ms at 200/s)`);
   }
 
-  console.log('\n6. Policy + naming per call (µs, median of 3 runs of 50,000 calls):');
+  console.log(`\n6. ${AUDIO_LOST_HEADING}`);
+  printAudioLost(await measureAudioLostAtStart(AUDIO_LOST_BENCH));
+
+  console.log('\n7. Policy + naming per call (µs, median of 3 runs of 50,000 calls):');
   for (const r of measurePolicyNaming()) console.log(`   ${String(r.users).padStart(6)} users and devices: ${r.microsPerCall} µs`);
 
   const rows = Number(process.env.BENCH_INDEX_ROWS ?? 1_000_000);
-  console.log(`\n7. Recordings index with ${rows.toLocaleString('en')} recordings (SQLite file reopened read-only, as the CLI does; 30 runs per query):`);
+  console.log(`\n8. Recordings index with ${rows.toLocaleString('en')} recordings (SQLite file reopened read-only, as the CLI does; 30 runs per query):`);
   printIndexBench(measureIndexQueries(rows));
 
 }

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { Secret } from '../src/config/secret';
 import { silentLogger } from '../src/log';
 import { Metrics } from '../src/metrics';
-import type { RecordingMeta } from '../src/recorder/types';
+import type { RecordingMeta } from '../src/model/recording';
 import { Spool } from '../src/spool/spool';
 import { S3Target } from '../src/storage/s3-target';
 

@@ -11,7 +11,7 @@ import type { Logger } from './log';
 import { Metrics } from './metrics';
 import { recordingNamer } from './naming/name-recording';
 import { decideRecording } from './policy/decide';
-import type { NamePath } from './recorder/naming-port';
+import type { NamePath } from './naming/naming-port';
 import { Spool } from './spool/spool';
 import { ToggleStore } from './state/toggle-store';
 import { createStorageTarget } from './storage/create-target';

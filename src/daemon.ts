@@ -14,9 +14,9 @@ import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { Decision } from './policy/types';
 import type { Call } from './calls/types';
-import type { NamePath } from './recorder/naming-port';
+import type { NamePath } from './naming/naming-port';
 import { Recorder } from './recorder/recorder';
-import type { RecordingSink } from './recorder/types';
+import type { RecordingSink } from './model/recording';
 import { mediaBugTargets } from './recorder/media-bugs';
 
 /** The channel events fsrecd needs; nothing else is subscribed, to keep FreeSWITCH's and our load low. */

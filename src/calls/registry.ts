@@ -4,7 +4,9 @@
  * number of live calls, not the number of calls ever seen. Fields are validated where they are read
  * (leg-from-event.ts): an event without a valid channel uuid changes nothing, and none makes it throw.
  */
-import type { Bus } from '../bus';
+import type { TypedBus } from '../util/typed-bus';
+import type { CallEvents } from './events';
+import { readRecordStart, readRecordStop } from './record-stop';
 import type { EslEvent } from '../esl/types';
 import { legFromEvent, microsToMs, refreshLeg, validUuid, type LegVariableNames } from './leg-from-event';
 import type { Call, Leg } from './types';
@@ -27,7 +29,7 @@ export class CallRegistry {
   #goneDuringResync: Set<string> | undefined;
 
   constructor(
-    private readonly bus: Bus,
+    private readonly bus: Pick<TypedBus<CallEvents>, 'emit'>,
     private names: LegVariableNames,
     private readonly now: () => number = Date.now,
   ) {}
@@ -107,12 +109,16 @@ export class CallRegistry {
         // mod_callcenter's member-queue-start is the first event that names the member's queue.
         if (ev.get('Event-Subclass') === 'callcenter::info') this.#refreshKnown(ev);
         return;
-      case 'RECORD_START':
-        this.bus.emit('recordStart', ev);
+      case 'RECORD_START': {
+        const start = readRecordStart(ev);
+        if (start) this.bus.emit('recordStart', start);
         return;
-      case 'RECORD_STOP':
-        this.bus.emit('recordStop', ev);
+      }
+      case 'RECORD_STOP': {
+        const stop = readRecordStop(ev, this.now());
+        if (stop) this.bus.emit('recordStop', stop);
         return;
+      }
       case 'CHANNEL_HANGUP_COMPLETE': {
         const uuid = validUuid(ev.get('Unique-ID'));
         if (uuid !== undefined) this.#forget(uuid);

@@ -14,7 +14,7 @@ import { downloadName, MediaUnavailable, mediaOf } from '../recordings/media';
 import { isRecordingId, parseQuery, QueryError } from '../recordings/query';
 import { partiesOf, summarizeConversation } from '../recordings/conversation';
 import type { ConversationSummary, PartyInfo, RecordingEntry, RecordingQuery } from '../recordings/types';
-import type { TransferKind } from '../recorder/types';
+import type { TransferKind } from '../model/recording';
 import type { StorageReader } from '../storage/target';
 import { contentDisposition } from '../util/content-disposition';
 import type { Principal } from './credentials';

@@ -1,6 +1,6 @@
 /** Adapts the naming layer to the recorder: a NameRequest (call, leg, decision) in, a confined path out. */
 import type { FsrecdConfig } from '../config/types';
-import type { NamedPath, NameRequest } from '../recorder/naming-port';
+import type { NamedPath, NameRequest } from './naming-port';
 import { RecordingNamer } from './namer';
 import { buildNamingVars } from './variables';
 

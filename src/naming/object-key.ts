@@ -4,7 +4,7 @@
  * checked nunjucks environment, and on any failure the recording's relative path, with the reason.
  */
 import type nunjucks from 'nunjucks';
-import type { RecordingMeta } from '../recorder/types';
+import type { RecordingMeta } from '../model/recording';
 import { sanitizeExtension, sanitizeSegments, sanitizeVar } from './sanitize';
 import { compileTemplate, oneLine, renderTemplate } from './template-env';
 import { buildNamingVars, type NamingVars } from './variables';

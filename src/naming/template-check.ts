@@ -3,7 +3,7 @@
  * values, hostile ones included, so a template that compiles but cannot render is an error at load, not
  * a broken recording or a key that storage refuses forever.
  */
-import type { RecordingMeta } from '../recorder/types';
+import type { RecordingMeta } from '../model/recording';
 import { RecordingNamer } from './namer';
 import { objectKeyVars, renderObjectKey } from './object-key';
 import { compileTemplate, oneLine, variablesRead } from './template-env';

@@ -4,7 +4,7 @@
  */
 import type { Leg } from '../calls/types';
 import type { RecordingOptions } from '../config/types';
-import type { RecordingMeta } from './types';
+import type { RecordingMeta } from '../model/recording';
 
 export interface ActiveRecording {
   meta: RecordingMeta;

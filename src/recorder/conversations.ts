@@ -6,7 +6,7 @@
  */
 import type { Leg } from '../calls/types';
 import type { RecordingOptions } from '../config/types';
-import type { Party, TransferKind } from './types';
+import type { Party, TransferKind } from '../model/recording';
 
 export interface CarriedConversation {
   conversationId: string;

@@ -8,18 +8,17 @@ import { dirname } from 'node:path';
 import type { Bus } from '../bus';
 import type { Call, Leg } from '../calls/types';
 import type { FsrecdConfig, RecordingOptions } from '../config/types';
-import type { EslEvent } from '../esl/types';
 import { outcomeUnknown } from './command-outcome';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Decision, RecordingPlan } from '../policy/types';
 import { ActiveRecordings, type ActiveRecording } from './active-recordings';
-import type { NamePath, NamedPath } from './naming-port';
+import type { NamePath, NamedPath } from '../naming/naming-port';
 import { recordMaskCommand, recordStartCommand, recordStopCommand } from './record-command';
-import { readRecordStop } from './record-stop';
+import type { RecordStart, RecordStopInfo } from '../calls/record-stop';
 import { mediaBugTargets } from './media-bugs';
 import { Conversations, partyOf, type CarriedConversation } from './conversations';
-import type { Party, RecordingMeta, RecordingSink, SegmentStart } from './types';
+import type { Party, RecordingMeta, RecordingSink, SegmentStart } from '../model/recording';
 
 export interface RecorderDeps {
   bus: Bus;
@@ -503,8 +502,8 @@ export class Recorder {
     }
   }
 
-  #onRecordStart(ev: EslEvent): void {
-    const rec = this.#active.byPath(ev.get('Record-File-Path') ?? '');
+  #onRecordStart(start: RecordStart): void {
+    const rec = this.#active.byPath(start.path);
     if (rec && (rec.state === 'starting' || rec.state === 'unknown')) rec.state = 'recording';
   }
 
@@ -532,9 +531,7 @@ export class Recorder {
     }
   }
 
-  async #onRecordStop(ev: EslEvent): Promise<void> {
-    const info = readRecordStop(ev, this.#now());
-    if (!info) return;
+  async #onRecordStop(info: RecordStopInfo): Promise<void> {
     const rec = this.#active.byPath(info.path);
     if (!rec) return; // Not ours (dialplan recordings are adopted by the spool's scan).
     this.#active.remove(rec);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Direction, Network } from '../config/types';
 import type { JournalEntry } from '../spool/journal';
-import type { SegmentStart, TransferKind } from '../recorder/types';
+import type { SegmentStart, TransferKind } from '../model/recording';
 import type { PartyInfo, RecordingEntry, Trigger } from './types';
 
 export function triggerOf(onDemand: boolean, adopted: boolean): Trigger {

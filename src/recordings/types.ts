@@ -1,6 +1,6 @@
 /** A stored recording as the index, the CLI and the HTTP API show it. */
 import type { Direction, Network } from '../config/types';
-import type { SegmentStart, TransferKind } from '../recorder/types';
+import type { SegmentStart, TransferKind } from '../model/recording';
 
 /** Why it was recorded: a rule (account, user, device, queue, *26 toggle), *3 on demand, or found in spool_dir. */
 export type Trigger = 'rule' | 'on-demand' | 'adopted';

@@ -8,7 +8,7 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NO_FAULTS, type Faults } from '../durability/faults';
-import type { RecordingMeta, RecordingResult } from '../recorder/types';
+import type { RecordingMeta, RecordingResult } from '../model/recording';
 import { writeFileAtomic } from '../util/atomic-file';
 
 export type EntryState = 'recording' | 'finished' | 'uploading' | 'stored' | 'failed' | 'discarded' | 'lost';

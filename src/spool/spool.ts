@@ -11,7 +11,7 @@ import type { UploadConfig } from '../config/types';
 import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { RecordingMeta, RecordingResult, RecordingSink } from '../recorder/types';
+import type { RecordingMeta, RecordingResult, RecordingSink } from '../model/recording';
 import { md5File } from '../storage/local-target';
 import type { StorageTarget } from '../storage/target';
 import { verifyStored } from '../storage/verify';

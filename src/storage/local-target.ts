@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NO_FAULTS, type Faults } from '../durability/faults';
-import type { RecordingMeta, RecordingResult } from '../recorder/types';
+import type { RecordingMeta, RecordingResult } from '../model/recording';
 import { tempPathBeside } from '../util/atomic-file';
 import { walkFiles } from '../util/walk-files';
 import { md5File } from './checksum';

@@ -10,7 +10,7 @@ import type { S3StorageConfig } from '../config/types';
 import { renderObjectKey } from '../naming/object-key';
 import type { Logger } from '../log';
 import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
-import type { RecordingMeta, RecordingResult } from '../recorder/types';
+import type { RecordingMeta, RecordingResult } from '../model/recording';
 import { etagKind, md5File, md5Stream, multipartEtag } from './checksum';
 import { audioContentType } from './content-type';
 import { idIn, type ObjectAtKey } from './no-replace';

@@ -1,7 +1,7 @@
 /** Where finished recordings go. Each target verifies what it stored before the spool deletes anything. */
 import type { Readable } from 'node:stream';
 import type { Faults } from '../durability/faults';
-import type { RecordingMeta, RecordingResult } from '../recorder/types';
+import type { RecordingMeta, RecordingResult } from '../model/recording';
 
 export interface StoredObject {
   size: number;

@@ -4,8 +4,9 @@
  * and every failure reaches the onError hook, flagged for logging once per kind.
  */
 import t from 'tap';
-import { Bus, EXCERPT_MAX, type ListenerFailure } from '../../src/bus';
+import type { BusEvents } from '../../src/bus';
 import type { Leg } from '../../src/calls/types';
+import { EXCERPT_MAX, TypedBus, type ListenerFailure } from '../../src/util/typed-bus';
 import { recordToEvent } from '../../src/esl/event';
 import type { EslEvent } from '../../src/esl/types';
 import { waitFor } from '../helpers/wait-for';
@@ -18,6 +19,13 @@ process.on('unhandledRejection', onUnhandled);
 t.teardown(() => {
   process.off('unhandledRejection', onUnhandled);
 });
+
+/**
+ * The daemon's events, with RECORD_START/STOP as the raw events they were before the registry read them at
+ * the edge: what a listener might still be handed in a part that takes events straight from the socket.
+ */
+type RawEvents = Omit<BusEvents, 'recordStart' | 'recordStop'> & { recordStart: [event: EslEvent]; recordStop: [event: EslEvent] };
+class Bus extends TypedBus<RawEvents> {}
 
 /** Lets every pending promise settle and Node's unhandled-rejection check run (it runs before setImmediate). */
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -9,7 +9,7 @@ import { legFromEvent, microsToMs, validUuid } from '../../src/calls/leg-from-ev
 import { CallRegistry } from '../../src/calls/registry';
 import { recordToEvent } from '../../src/esl/event';
 import type { EslEvent } from '../../src/esl/types';
-import { readRecordStop } from '../../src/recorder/record-stop';
+import { readRecordStop } from '../../src/calls/record-stop';
 import { fixture } from '../helpers/fixtures';
 import { eventsOf, parseAll } from '../helpers/frames';
 

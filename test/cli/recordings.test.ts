@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { emptyCredentials, parseUsers, verifyPassword, type CredentialIssue } from '../../src/http/credentials';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { Spool } from '../../src/spool/spool';
 import { LocalTarget } from '../../src/storage/local-target';
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import type { JournalEntry } from '../../src/spool/journal';
 import type { Test } from 'tap';
 import { startStack, type Stack } from '../helpers/stack';

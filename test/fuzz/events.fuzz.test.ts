@@ -22,7 +22,7 @@ import { createLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
 import { recordingNamer } from '../../src/naming/name-recording';
 import { decideRecording } from '../../src/policy/decide';
-import type { RecordingMeta, RecordingResult, RecordingSink } from '../../src/recorder/types';
+import type { RecordingMeta, RecordingResult, RecordingSink } from '../../src/model/recording';
 import type { ListenerFailure } from '../../src/bus';
 import { waitFor } from '../helpers/wait-for';
 import { capturedEvents, frameOf, fuzzSeed, mutate, prng, withHeaders, type FuzzTargets } from './mutate';

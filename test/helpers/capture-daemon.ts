@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
 import { recordingNamer } from '../../src/naming/name-recording';
 import { decideRecording } from '../../src/policy/decide';
-import type { RecordingMeta, RecordingResult, RecordingSink } from '../../src/recorder/types';
+import type { RecordingMeta, RecordingResult, RecordingSink } from '../../src/model/recording';
 import { eventsOf, parseAll } from './frames';
 import { fixture } from './fixtures';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { Spool } from '../../src/spool/spool';
 import { S3FaultProxy } from './s3-fault-proxy';
 import { startS3 } from './s3-server';

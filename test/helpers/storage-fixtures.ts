@@ -7,7 +7,7 @@ import { Client } from 'minio';
 import { Secret } from '../../src/config/secret';
 import type { S3StorageConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { S3Target } from '../../src/storage/s3-target';
 
 export const BUCKET = 'recordings';

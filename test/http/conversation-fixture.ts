@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Party, RecordingMeta, SegmentStart, TransferKind } from '../../src/recorder/types';
+import type { Party, RecordingMeta, SegmentStart, TransferKind } from '../../src/model/recording';
 import { entryFromJournal } from '../../src/recordings/entry-from';
 import { toneSamples, wavHeader } from '../../src/sim/wav';
 import type { Stack } from '../helpers/stack';

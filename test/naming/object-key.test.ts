@@ -7,7 +7,7 @@ import { Secret } from '../../src/config/secret';
 import type { S3StorageConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import { MAX_OBJECT_KEY_BYTES, objectKeyVars, renderObjectKey, sanitizeObjectKey } from '../../src/naming/object-key';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { S3Target } from '../../src/storage/s3-target';
 
 const UUID = 'ea69231c-2b51-4e64-9cb8-0fa6c9963645';

@@ -14,7 +14,7 @@ import { RecordingNamer } from '../../src/naming/namer';
 import { renderObjectKey } from '../../src/naming/object-key';
 import { compileTemplate, UnsafeTemplateError } from '../../src/naming/template-env';
 import { buildNamingVars } from '../../src/naming/variables';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 
 const FLAG = '__fsrecdTemplateRan';
 const dir = mkdtempSync(join(tmpdir(), 'fsrecd-tpl-'));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { partiesOf, summarizeConversation } from '../../src/recordings/conversation';
 import { conversationFields, entryFromJournal, entryFromStorage } from '../../src/recordings/entry-from';
 import { RecordingIndex } from '../../src/recordings/index-db';

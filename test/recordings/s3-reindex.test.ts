@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Secret } from '../../src/config/secret';
 import type { S3StorageConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { RecordingIndex } from '../../src/recordings/index-db';
 import { mediaOf } from '../../src/recordings/media';
 import { reindexFromStorage } from '../../src/recordings/reindex';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FailAt } from '../../src/durability/faults';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { entryFileName, Journal } from '../../src/spool/journal';
 import { acquireSpoolLock, LOCK_FILE, SpoolLockedError } from '../../src/spool/lock';
 import { Spool, type SpoolOptions } from '../../src/spool/spool';

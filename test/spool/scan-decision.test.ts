@@ -1,6 +1,6 @@
 /** The spool scan's decision per file, without a disk: every rule of src/spool/scan-decision.ts. */
 import t from 'tap';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import type { EntryState, JournalEntry } from '../../src/spool/journal';
 import { decideScan, type FoundFile, type ScanContext } from '../../src/spool/scan-decision';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { entryFileName } from '../../src/spool/journal';
 import { Spool } from '../../src/spool/spool';
 import { LocalTarget } from '../../src/storage/local-target';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { on, S3FaultProxy } from '../helpers/s3-fault-proxy';
 import { startS3 } from '../helpers/s3-server';
 import { BUCKET, directClient, listKeys, md5, objectBytes, s3Target, tempDir, writeRecording } from '../helpers/storage-fixtures';

@@ -7,7 +7,7 @@ import { Secret } from '../../src/config/secret';
 import type { S3StorageConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
-import type { RecordingMeta } from '../../src/recorder/types';
+import type { RecordingMeta } from '../../src/model/recording';
 import { Spool } from '../../src/spool/spool';
 import { S3Target } from '../../src/storage/s3-target';
 import { startS3 } from '../helpers/s3-server';

@@ -4,7 +4,7 @@
  * put answered 200 whose object the storage then loses.
  */
 import type { Faults } from '../../../src/durability/faults';
-import type { RecordingMeta, RecordingResult } from '../../../src/recorder/types';
+import type { RecordingMeta, RecordingResult } from '../../../src/model/recording';
 import type { PutResult, StorageTarget, StoredObject } from '../../../src/storage/target';
 import type { ReplaceWatch, StoreView } from './store-view';
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setImmediate as tick } from 'node:timers/promises';
 import { NO_FAULTS, type Faults } from '../../../src/durability/faults';
-import type { RecordingMeta, RecordingResult } from '../../../src/recorder/types';
+import type { RecordingMeta, RecordingResult } from '../../../src/model/recording';
 import { idIn } from '../../../src/storage/no-replace';
 import { placeWithoutReplacing } from '../../../src/storage/place';
 import type { PutResult, StorageTarget, StoredObject } from '../../../src/storage/target';

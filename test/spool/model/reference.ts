@@ -2,7 +2,7 @@
  * The reference model: what FreeSWITCH did with each recording, and from that alone what the spool owes it.
  * The spool is never consulted here; the checks compare this with what is really on disk and in storage.
  */
-import type { RecordingMeta } from '../../../src/recorder/types';
+import type { RecordingMeta } from '../../../src/model/recording';
 import { md5Hex } from './store-view';
 
 export type RecordingKind =

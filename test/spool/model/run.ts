@@ -13,7 +13,7 @@ import type { UploadConfig } from '../../../src/config/types';
 import { isSimulatedCrash, type CrashPoint } from '../../../src/durability/faults';
 import { silentLogger } from '../../../src/log';
 import { Metrics } from '../../../src/metrics';
-import type { RecordingMeta } from '../../../src/recorder/types';
+import type { RecordingMeta } from '../../../src/model/recording';
 import { entryFileName, type JournalEntry } from '../../../src/spool/journal';
 import { LOCK_FILE } from '../../../src/spool/lock';
 import { Spool } from '../../../src/spool/spool';

@@ -1,4 +1,4 @@
-/** What the daemon knows about one recording, from the decision to the stored object. */
+/** What the daemon knows about one recording, from the decision to the stored object (the shared model). */
 import type { Direction, Network } from '../config/types';
 
 export interface RecordingMeta {

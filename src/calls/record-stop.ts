@@ -4,9 +4,9 @@
  * finite non-negative number is unknown, a path with NUL/CR/LF is not one of ours. Nothing here throws:
  * one malformed event must not lose the recordings after it.
  */
-import { microsToMs, validPath, validUuid } from '../calls/leg-from-event';
+import { microsToMs, validPath, validUuid } from './leg-from-event';
 import type { EslEvent } from '../esl/types';
-import type { RecordingResult } from './types';
+import type { RecordingResult } from '../model/recording';
 
 /** Causes for which FreeSWITCH deletes the file itself: a discard, not a loss. */
 const DISCARD_CAUSES = new Set(['empty-file', 'input-too-short']);
@@ -16,8 +16,14 @@ const CAUSE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const MAX_DURATION_MS = 100 * 365 * 24 * 3600 * 1000;
 const MAX_SIZE = 2 ** 50;
 
+export interface RecordStart {
+  path: string;
+  legUuid?: string;
+}
+
 export interface RecordStopInfo {
   path: string;
+  legUuid?: string;
   result: RecordingResult;
   discarded: boolean;
   /** The recorded channel is hanging up (not a stop on request): its far party may carry the conversation on. */
@@ -48,6 +54,12 @@ function duration(ev: EslEvent): number {
 }
 
 /** undefined when the event names no usable file (then it cannot be one of ours). */
+export function readRecordStart(ev: EslEvent): RecordStart | undefined {
+  const path = validPath(ev.get('Record-File-Path'));
+  return path ? { path, legUuid: validUuid(ev.get('Unique-ID')) } : undefined;
+}
+
+/** undefined when the event names no usable file (then it cannot be one of ours). */
 export function readRecordStop(ev: EslEvent, nowMs: number): RecordStopInfo | undefined {
   const path = validPath(ev.get('Record-File-Path'));
   if (!path) return undefined;
@@ -57,6 +69,7 @@ export function readRecordStop(ev: EslEvent, nowMs: number): RecordStopInfo | un
   const size = amount(ev.get('variable_record_file_size'), MAX_SIZE);
   return {
     path,
+    legUuid: validUuid(ev.get('Unique-ID')),
     legHungUp: ev.get('Answer-State') === 'hangup' || HANGUP_STATES.has(ev.get('Channel-State') ?? ''),
     otherLegUuid: validUuid(ev.get('Other-Leg-Unique-ID')),
     // The flag alone is not trusted on a success cause: channel variables linger from earlier recordings.
