@@ -4,12 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { emptyCredentials, parseTokens, parseUsers, type CredentialIssue, type Credentials } from '../http/credentials';
-import { parseListen } from '../http/listen';
 import { checkFilenameTemplate, checkObjectKeyTemplate } from '../naming/template-check';
 import { indexCcEntries } from './cc-keys';
+import { emptyCredentials, parseTokens, parseUsers, type CredentialIssue, type Credentials } from './credentials-file';
 import { defaultConfig, emptyAccount } from './defaults';
 import { describeOverlap, firstSegmentBelow, isStateEntry, overlap } from './dir-overlap';
+import { parseListen } from './listen';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
 import type { Reader } from './reader';
 import { Secret } from './secret';

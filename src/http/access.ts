@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log';
 import { throttleAddress } from './client-address';
-import { emptyCredentials, parseTokens, parseUsers, sha256, type CredentialIssue, type Credentials, type Principal, type UserEntry } from './credentials';
+import { emptyCredentials, parseTokens, parseUsers, sha256, type CredentialIssue, type Credentials, type Principal, type UserEntry } from '../config/credentials-file';
 import { LoginThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from './login-throttle';
 import { decoyCost, PasswordCheck, scryptHasher, type Hasher } from './password-check';
 import { SessionStore, type CredentialRef } from './sessions';

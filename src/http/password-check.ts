@@ -4,7 +4,8 @@
  * one with a hash: how long a failed login takes does not tell which names exist.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_SCRYPT_N, parseScrypt, SCRYPT_MAXMEM, type UserEntry } from './credentials';
+import { parseScrypt, SCRYPT_MAXMEM, type UserEntry } from '../config/credentials-file';
+import { DEFAULT_SCRYPT_N } from './credentials';
 
 /** scrypt(password, salt) of `keylen` bytes at cost N; injectable so tests can count and time the work. */
 export type Hasher = (password: string, salt: Buffer, keylen: number, n: number) => Promise<Buffer>;

@@ -17,7 +17,7 @@ import type { ConversationSummary, PartyInfo, RecordingEntry, RecordingQuery } f
 import type { TransferKind } from '../model/recording';
 import type { StorageReader } from '../storage/target';
 import { contentDisposition } from '../util/content-disposition';
-import type { Principal } from './credentials';
+import type { Principal } from '../config/credentials-file';
 import { parseRange } from './range';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
 

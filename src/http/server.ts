@@ -6,14 +6,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { Access, type LoginRequest } from './access';
-import type { Principal } from './credentials';
-import { parseListen } from './listen';
+import { parseListen } from '../config/listen';
+import type { Principal } from '../config/credentials-file';
 import { loginRequestProblem } from './login-origin';
 import { loadPage } from './page';
 import { handleConversations, handleRecordings, type RecordingsApi } from './recordings-routes';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
-
-export { parseListen } from './listen';
 
 export interface Health {
   eslConnected: boolean;

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Access, type AccessOptions } from '../../src/http/access';
-import { hashPassword, SCRYPT_MAXMEM } from '../../src/http/credentials';
+import { SCRYPT_MAXMEM } from '../../src/config/credentials-file';
+import { hashPassword } from '../../src/http/credentials';
 import { decoyCost, scryptHasher, type Hasher } from '../../src/http/password-check';
 import { createLogger, silentLogger, type Logger } from '../../src/log';
 
