@@ -8,6 +8,7 @@ import type { FsrecdConfig } from '../config/types';
 import { createLogger, type Logger, type LogLevel } from '../log';
 import { Metrics } from '../metrics';
 import { renderForCli } from '../naming/namer';
+import { namingRenderChecks } from '../naming/template-check';
 import { buildNamingVars } from '../naming/variables';
 import { silentLogger } from '../log';
 import { Spool } from '../spool/spool';
@@ -100,7 +101,7 @@ export function registerCommands(program: Command): void {
     .action(async (opts: { logLevel?: string }, cmd: Command) => {
       const path = configPath(cmd);
       const bootLog = createLogger((opts.logLevel as LogLevel) ?? 'info');
-      const watcher = new ConfigWatcher(path, bootLog);
+      const watcher = new ConfigWatcher(path, bootLog, { templates: namingRenderChecks });
       let config;
       try {
         config = await watcher.start();
@@ -144,7 +145,7 @@ export function registerCommands(program: Command): void {
     .command('check-config')
     .description('validate the configuration like nginx -t: file:line:column: key.path: problem')
     .action(async (_opts: unknown, cmd: Command) => {
-      const result = await loadConfig(configPath(cmd));
+      const result = await loadConfig(configPath(cmd), process.env, namingRenderChecks);
       if (!result.ok) {
         for (const issue of result.errors) console.error(issue.toString());
         console.error(`${result.errors.length} problem(s); configuration NOT valid`);
@@ -162,7 +163,7 @@ export function registerCommands(program: Command): void {
     .option('--var <name=value...>', 'a variable: srcnum=1001 dstnum=1002 tenant_uuid=… (repeatable)', [])
     .option('--spool-dir <dir>', 'spool directory (default: from the configuration)')
     .action(async (opts: { template?: string; extension?: string; var: string[]; spoolDir?: string }, cmd: Command) => {
-      const loaded = await loadConfig(configPath(cmd)).catch(() => undefined);
+      const loaded = await loadConfig(configPath(cmd), process.env, namingRenderChecks).catch(() => undefined);
       const cfg = loaded && loaded.ok ? loaded.config : undefined;
       const given: Record<string, string> = {};
       for (const kv of opts.var) {

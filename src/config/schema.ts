@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { checkFilenameTemplate, checkObjectKeyTemplate } from '../naming/template-check';
+import { templateProblem } from '../templates/template-env';
 import { indexCcEntries } from './cc-keys';
 import { emptyCredentials, parseTokens, parseUsers, type CredentialIssue, type Credentials } from './credentials-file';
 import { defaultConfig, emptyAccount } from './defaults';
@@ -14,6 +14,7 @@ import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
 import type { Reader } from './reader';
 import { Secret } from './secret';
 import { readSecret } from './secrets';
+import type { TemplateRenderChecks } from './template-checks';
 import type { AccountConfig, FsrecdConfig, RecordingOptions, StorageConfig } from './types';
 
 const TOP = ['esl', 'spool_dir', 'state_dir', 'allowed_dirs', 'log', 'http', 'call_recording', 'call-recording', 'network', 'recording', 'accounts', 'default_account', 'features', 'storage', 'upload'];
@@ -23,6 +24,7 @@ interface Ctx {
   r: Reader;
   baseDir: string;
   env: NodeJS.ProcessEnv;
+  templates: TemplateRenderChecks;
 }
 
 /** Relative to the main file's directory; always normalised (no trailing /, no .. segments). */
@@ -30,10 +32,10 @@ function path(ctx: Ctx, p: string[], v: unknown, def: string): string {
   return resolve(ctx.baseDir, ctx.r.str(p, v, def));
 }
 
-/** A template is checked (no code, no constructors) and test-rendered with hostile sample values. */
-function template(ctx: Ctx, p: string[], v: unknown, def: string, check: (source: string) => string | undefined): string {
+/** A template is checked (no code, no constructors) and test-rendered with hostile sample values (`render`, naming's). */
+function template(ctx: Ctx, p: string[], v: unknown, def: string, render: (source: string) => string | undefined): string {
   const s = ctx.r.str(p, v, def);
-  const problem = check(s);
+  const problem = templateProblem(s) ?? render(s);
   if (problem) ctx.r.error(p, problem);
   return s;
 }
@@ -171,7 +173,7 @@ function storage(ctx: Ctx, p: string[], v: unknown, stateDir: string): StorageCo
     pathStyle: r.bool([...p, 'path_style'], o.path_style, true),
     accessKey: accessKey ?? placeholder,
     secretKey: secretKey ?? placeholder,
-    keyTemplate: o.key_template === undefined ? undefined : template(ctx, [...p, 'key_template'], o.key_template, '', checkObjectKeyTemplate),
+    keyTemplate: o.key_template === undefined ? undefined : template(ctx, [...p, 'key_template'], o.key_template, '', (s) => ctx.templates.objectKey(s)),
   };
 }
 
@@ -206,8 +208,8 @@ function credentialsFile(ctx: Ctx, p: string[], v: unknown, parse: CredentialPar
   return file;
 }
 
-export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: string, env: NodeJS.ProcessEnv): FsrecdConfig {
-  const ctx: Ctx = { r, baseDir, env };
+export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: string, env: NodeJS.ProcessEnv, templates: TemplateRenderChecks): FsrecdConfig {
+  const ctx: Ctx = { r, baseDir, env, templates };
   const d = defaultConfig();
   // Top-level keys starting with x- are the operator's own (anchors to share with *alias, as in Compose).
   const top = r.map([], Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-'))), TOP);
@@ -323,9 +325,9 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
       metricsWithoutAuth: r.bool(['http', 'metrics_without_auth'], http.metrics_without_auth, d.http.metricsWithoutAuth),
     },
     naming: {
-      filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate, (s) => checkFilenameTemplate(s, 'call', spoolDir, allowedDirs)),
+      filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate, (s) => templates.filename(s, 'call', spoolDir, allowedDirs)),
       filenameExtension: ext.toLowerCase(),
-      onDemandFilenameTemplate: template(ctx, [crKey, 'on_demand_filename_template'], cr.on_demand_filename_template, d.naming.onDemandFilenameTemplate, (s) => checkFilenameTemplate(s, 'on-demand', spoolDir, allowedDirs)),
+      onDemandFilenameTemplate: template(ctx, [crKey, 'on_demand_filename_template'], cr.on_demand_filename_template, d.naming.onDemandFilenameTemplate, (s) => templates.filename(s, 'on-demand', spoolDir, allowedDirs)),
     },
     network: { externalContexts: r.strList(['network', 'external_contexts'], net.external_contexts, d.network.externalContexts), externalNumberPatterns: patterns },
     recording,

@@ -1,6 +1,7 @@
 /**
  * Hot reload: chokidar watches the main file and conf.d/ (editors that save by rename included); SIGHUP
- * calls reload() too. A bad edit keeps the last good config running and says why.
+ * calls reload() too. A bad edit keeps the last good config running and says why; every load runs the
+ * template render checks it was given (the daemon's are naming's, see template-checks.ts).
  */
 import chokidar, { type FSWatcher } from 'chokidar';
 import { EventEmitter } from 'node:events';
@@ -8,7 +9,17 @@ import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../log';
 import { loadConfig } from './load';
 import type { ConfigIssue } from './issues';
+import { NO_RENDER_CHECKS, type TemplateRenderChecks } from './template-checks';
 import type { FsrecdConfig } from './types';
+
+export interface WatcherOptions {
+  /** Quiet time after the last file event before reloading (editors write in bursts). Default 200 ms. */
+  debounceMs?: number;
+  /** For *_env secrets. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Naming's render checks (src/naming/template-check.ts); without them templates are checked for safety only. */
+  templates?: TemplateRenderChecks;
+}
 
 export class ConfigWatcher extends EventEmitter {
   #current: FsrecdConfig | undefined;
@@ -17,15 +28,20 @@ export class ConfigWatcher extends EventEmitter {
   #changed = new Set<string>();
   #reloading: Promise<boolean> = Promise.resolve(true);
   readonly mainPath: string;
+  private readonly debounceMs: number;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly templates: TemplateRenderChecks;
 
   constructor(
     mainPath: string,
     private readonly log: Logger,
-    private readonly debounceMs = 200,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    opts: WatcherOptions = {},
   ) {
     super();
     this.mainPath = resolve(mainPath);
+    this.debounceMs = opts.debounceMs ?? 200;
+    this.env = opts.env ?? process.env;
+    this.templates = opts.templates ?? NO_RENDER_CHECKS;
   }
 
   get current(): FsrecdConfig {
@@ -35,7 +51,7 @@ export class ConfigWatcher extends EventEmitter {
 
   /** Loads the configuration (rejects with the issues when invalid) and starts watching. */
   async start(): Promise<FsrecdConfig> {
-    const result = await loadConfig(this.mainPath, this.env);
+    const result = await loadConfig(this.mainPath, this.env, this.templates);
     if (!result.ok) throw new ConfigInvalidError(result.errors);
     this.#current = result.config;
     for (const w of result.warnings) this.log.warn(w);
@@ -60,7 +76,7 @@ export class ConfigWatcher extends EventEmitter {
   async #reload(reason: string): Promise<boolean> {
     const changed = [...this.#changed];
     this.#changed.clear();
-    const result = await loadConfig(this.mainPath, this.env);
+    const result = await loadConfig(this.mainPath, this.env, this.templates);
     if (!result.ok) {
       this.log.error('configuration rejected; the last good configuration stays in force', { reason, errors: result.errors.map(String) });
       this.emit('rejected', result.errors);

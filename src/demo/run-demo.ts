@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { startFsrecd } from '../app';
 import { loadConfigFromString } from '../config/load';
 import { createLogger, silentLogger, type LogLevel } from '../log';
+import { namingRenderChecks } from '../naming/template-check';
 import type { Decision } from '../policy/types';
 import { FreeswitchSimulator } from '../sim/simulator';
 import { humanBytes, table } from '../cli/table';
@@ -36,7 +37,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
   const password = randomBytes(9).toString('base64url');
   const sim = new FreeswitchSimulator({ password, hostname: 'demo-pbx' });
   const port = await sim.start();
-  const loaded = await loadConfigFromString(demoYaml({ port, password, dir }), 'embedded demo configuration');
+  const loaded = await loadConfigFromString(demoYaml({ port, password, dir }), 'embedded demo configuration', process.env, namingRenderChecks);
   if (!loaded.ok) throw new Error(loaded.errors.map(String).join('\n'));
   const log = opts.logLevel ? createLogger(opts.logLevel, process.stderr) : silentLogger();
   const app = await startFsrecd({ config: loaded.config, log, toggleHangupAfterMs: 100 });

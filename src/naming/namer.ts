@@ -7,7 +7,7 @@ import type nunjucks from 'nunjucks';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { NamingConfig } from '../config/types';
 import { sanitizeExtension, sanitizeRendered } from './sanitize';
-import { compileTemplate, oneLine, renderTemplate } from './template-env';
+import { compileTemplate, oneLine, renderTemplate } from '../templates/template-env';
 import type { NamingVars } from './variables';
 
 export interface NamedPath {
@@ -17,7 +17,7 @@ export interface NamedPath {
   error?: string;
 }
 
-export { compileTemplate } from './template-env';
+export { compileTemplate } from '../templates/template-env';
 
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);

@@ -6,7 +6,7 @@
 import type nunjucks from 'nunjucks';
 import type { RecordingMeta } from '../model/recording';
 import { sanitizeExtension, sanitizeSegments, sanitizeVar } from './sanitize';
-import { compileTemplate, oneLine, renderTemplate } from './template-env';
+import { compileTemplate, oneLine, renderTemplate } from '../templates/template-env';
 import { buildNamingVars, type NamingVars } from './variables';
 
 /**

@@ -1,12 +1,14 @@
 /**
  * What check-config does with a template: compile it (which refuses unsafe ones) and render it with sample
  * values, hostile ones included, so a template that compiles but cannot render is an error at load, not
- * a broken recording or a key that storage refuses forever.
+ * a broken recording or a key that storage refuses forever. The configuration cannot import naming, so
+ * whoever loads it hands these in (`namingRenderChecks`; src/config/template-checks.ts).
  */
+import type { TemplateRenderChecks } from '../config/template-checks';
 import type { RecordingMeta } from '../model/recording';
+import { templateProblem, variablesRead } from '../templates/template-env';
 import { RecordingNamer } from './namer';
 import { objectKeyVars, renderObjectKey } from './object-key';
-import { compileTemplate, oneLine, variablesRead } from './template-env';
 import { buildNamingVars, type NamingVars } from './variables';
 
 /** nunjucks does not say which variable was undefined; this does. */
@@ -23,11 +25,8 @@ const SAMPLE_UUID = 'ea69231c-2b51-4e64-9cb8-0fa6c9963645';
 
 /** Why a file-name template is unusable, or undefined. `kind` picks which template of `naming` is tried. */
 export function checkFilenameTemplate(source: string, kind: 'call' | 'on-demand', spoolDir: string, allowedDirs: readonly string[]): string | undefined {
-  try {
-    compileTemplate(source);
-  } catch (err) {
-    return `bad template: ${oneLine(err)}`;
-  }
+  const unsafe = templateProblem(source);
+  if (unsafe) return unsafe;
   const namer = new RecordingNamer({ filenameTemplate: source, onDemandFilenameTemplate: source, filenameExtension: 'wav' }, spoolDir, allowedDirs);
   const vars = buildNamingVars(
     {
@@ -81,11 +80,8 @@ function sampleMeta(callUuid: string, seq: number): RecordingMeta {
  * different keys — one key for two recordings would overwrite the first.
  */
 export function checkObjectKeyTemplate(source: string): string | undefined {
-  try {
-    compileTemplate(source);
-  } catch (err) {
-    return `bad template: ${oneLine(err)}`;
-  }
+  const unsafe = templateProblem(source);
+  if (unsafe) return unsafe;
   const meta = sampleMeta(SAMPLE_UUID, 1);
   const first = renderObjectKey(source, meta);
   if (first.error) return `the key template does not render with sample values: ${first.error}${unknownVariables(source, objectKeyVars(meta))}`;
@@ -96,3 +92,6 @@ export function checkObjectKeyTemplate(source: string): string | undefined {
   }
   return undefined;
 }
+
+/** The checks loadConfig and ConfigWatcher run on every template (the composition roots pass them). */
+export const namingRenderChecks: TemplateRenderChecks = { filename: checkFilenameTemplate, objectKey: checkObjectKeyTemplate };

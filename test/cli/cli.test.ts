@@ -26,6 +26,17 @@ t.test('check-config: 0 and a summary when valid, 1 and located errors when not'
   t.match(bad.stderr, /1 problem\(s\); configuration NOT valid/);
 });
 
+t.test('check-config test-renders templates: one that compiles but cannot render is a located error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'fsrecd.yml');
+  writeFileSync(file, 'storage:\n  type: s3\n  endpoint: 127.0.0.1\n  bucket: b\n  access_key: a\n  secret_key: s\n  key_template: "{{ tenant_uuid }}/{{ srcnum }}.wav"\n');
+  const r = run('check-config', '--config', file);
+  t.equal(r.status, 1);
+  t.match(r.stderr, `${file}:7:17: storage.key_template: the key template gives two recordings the same key`);
+  t.match(r.stderr, /1 problem\(s\); configuration NOT valid/);
+});
+
 t.test('render prints the confined path a call would get', async (t) => {
   const r = run('render', '--config', '/nonexistent.yml', '--template', '{{ tenant_uuid }}/{{ srcnum }}-{{ dstnum }}', '--var', 'srcnum=../../etc/passwd', '--var', 'dstnum=1001', '--var', 'tenant_uuid=acme', '--spool-dir', '/var/spool/fsrecd');
   t.equal(r.status, 0);

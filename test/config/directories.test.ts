@@ -5,11 +5,12 @@
 import t from 'tap';
 import { loadConfigFromString } from '../../src/config/load';
 import { overlap } from '../../src/config/dir-overlap';
+import { namingRenderChecks } from '../../src/naming/template-check';
 
 const FILE = '/etc/fsrecd/fsrecd.yml';
 
 async function errors(yaml: string): Promise<string[]> {
-  const r = await loadConfigFromString(yaml, FILE, {});
+  const r = await loadConfigFromString(yaml, FILE, {}, namingRenderChecks);
   return r.ok ? [] : r.errors.map(String);
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { loadConfig, loadConfigFromString, summarizeConfig } from '../../src/config/load';
+import { namingRenderChecks } from '../../src/naming/template-check';
 
 function tmp(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cfg-'));
@@ -12,12 +13,12 @@ function tmp(t: { teardown(fn: () => void): void }): string {
 }
 
 async function errors(yaml: string): Promise<string[]> {
-  const r = await loadConfigFromString(yaml, '/etc/fsrecd/fsrecd.yml', {});
+  const r = await loadConfigFromString(yaml, '/etc/fsrecd/fsrecd.yml', {}, namingRenderChecks);
   return r.ok ? [] : r.errors.map(String);
 }
 
 t.test('an empty file is valid: every key has a default', async (t) => {
-  const r = await loadConfigFromString('', 'empty.yml');
+  const r = await loadConfigFromString('', 'empty.yml', process.env, namingRenderChecks);
   t.ok(r.ok);
   if (r.ok) {
     t.equal(r.config.naming.filenameTemplate, '{{ tenant_uuid }}/{{ utc_time }}-{{ srcnum }}-{{ dstnum }}', "Wazo's default, from templates/");
@@ -64,7 +65,7 @@ t.test('conf.d files merge in lexical order, later wins, and errors name the con
 
 t.test("both Wazo spellings: call_recording and call-recording", async (t) => {
   for (const key of ['call_recording', 'call-recording']) {
-    const r = await loadConfigFromString(`${key}:\n  filename_template: "{{ srcnum }}"\n  filename_extension: mp3\n`);
+    const r = await loadConfigFromString(`${key}:\n  filename_template: "{{ srcnum }}"\n  filename_extension: mp3\n`, 'inline.yml', process.env, namingRenderChecks);
     t.ok(r.ok, key);
     if (r.ok) t.same([r.config.naming.filenameTemplate, r.config.naming.filenameExtension], ['{{ srcnum }}', 'mp3'], key);
   }
@@ -113,7 +114,7 @@ t.test('secrets come from the YAML, a file or the environment, and never print',
 });
 
 t.test('the example configuration in config/ is valid', async (t) => {
-  const r = await loadConfig(join(__dirname, '../../config/fsrecd.yml'), {});
+  const r = await loadConfig(join(__dirname, '../../config/fsrecd.yml'), {}, namingRenderChecks);
   t.ok(r.ok, r.ok ? 'ok' : r.errors.map(String).join('\n'));
   if (r.ok) {
     t.equal(r.config.sources.length, 2, 'main file + conf.d/10-per-tenant-directory.yml');
@@ -125,6 +126,8 @@ t.test('the example configuration in config/ is valid', async (t) => {
   const abs = await loadConfigFromString(
     readFileSync(join(__dirname, '../../config/conf.d/20-absolute-directory.yml.example'), 'utf8'),
     '20-absolute-directory.yml',
+    process.env,
+    namingRenderChecks,
   );
   t.ok(abs.ok, 'the absolute-directory example is valid on its own');
 });

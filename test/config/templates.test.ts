@@ -6,13 +6,13 @@
  */
 import t from 'tap';
 import { loadConfigFromString } from '../../src/config/load';
-import { HOSTILE_CALLER_ID } from '../../src/naming/template-check';
+import { HOSTILE_CALLER_ID, namingRenderChecks } from '../../src/naming/template-check';
 
 const FILE = '/etc/fsrecd/fsrecd.yml';
 const S3 = 'storage:\n  type: s3\n  endpoint: 127.0.0.1\n  bucket: b\n  access_key: a\n  secret_key: s\n';
 
 async function errors(yaml: string): Promise<string[]> {
-  const r = await loadConfigFromString(yaml, FILE, {});
+  const r = await loadConfigFromString(yaml, FILE, {}, namingRenderChecks);
   return r.ok ? [] : r.errors.map(String);
 }
 
@@ -52,6 +52,13 @@ t.test('file-name templates are test-rendered too', async (t) => {
   ]);
   t.match(await errors('call_recording:\n  on_demand_filename_template: "/srv/x/{{ name }}"\n'), [/fsrecd\.yml:2:32: call_recording\.on_demand_filename_template: the template does not render .*not under any of allowed_dirs/]);
   t.same(await errors('allowed_dirs: [/srv/x]\ncall_recording:\n  on_demand_filename_template: "/srv/x/{{ name }}"\n'), [], 'inside allowed_dirs it is fine');
+});
+
+t.test('safety is the configuration\'s own check: an unsafe template is refused even by a load without naming\'s render checks', async (t) => {
+  const r = await loadConfigFromString(`${S3}  key_template: "{{ range.constructor('return 1')() }}"\n`, FILE, {});
+  t.match(r.ok ? [] : r.errors.map(String), [/fsrecd\.yml:7:17: storage\.key_template: bad template: a function call is not allowed/]);
+  const fileName = await loadConfigFromString('call_recording:\n  filename_template: "{{ srcnum.constructor }}"\n', FILE, {});
+  t.match(fileName.ok ? [] : fileName.errors.map(String), [/fsrecd\.yml:2:22: call_recording\.filename_template: bad template: the attribute "constructor" is not allowed/]);
 });
 
 t.test('esl.heartbeat_timeout_ms: default 60000, at least 1000, whole milliseconds', async (t) => {

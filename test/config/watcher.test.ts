@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigWatcher } from '../../src/config/watcher';
 import type { FsrecdConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
+import { namingRenderChecks } from '../../src/naming/template-check';
 
 function next<T extends unknown[]>(w: ConfigWatcher, event: 'reloaded' | 'rejected', timeoutMs = 8000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -21,7 +22,7 @@ t.test('edits reload; bad edits are refused and the last good config stays; rena
   mkdirSync(join(dir, 'conf.d'));
   const main = join(dir, 'fsrecd.yml');
   writeFileSync(main, 'esl:\n  port: 8021\n');
-  const w = new ConfigWatcher(main, silentLogger(), 50, {});
+  const w = new ConfigWatcher(main, silentLogger(), { debounceMs: 50, env: {} });
   t.teardown(async () => {
     await w.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -47,4 +48,21 @@ t.test('edits reload; bad edits are refused and the last good config stays; rena
   t.equal((await reloaded)[0].esl.port, 8024, 'new conf.d file');
 
   t.equal(await w.reload('SIGHUP'), true, 'SIGHUP path reloads on demand');
+});
+
+t.test('a reload whose template compiles but does not render is refused at its location; the last good config stays', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-watch-'));
+  const main = join(dir, 'fsrecd.yml');
+  writeFileSync(main, 'call_recording:\n  filename_template: "{{ tenant_uuid }}/{{ srcnum }}"\n');
+  const w = new ConfigWatcher(main, silentLogger(), { debounceMs: 50, env: {}, templates: namingRenderChecks });
+  t.teardown(async () => {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  t.equal((await w.start()).naming.filenameTemplate, '{{ tenant_uuid }}/{{ srcnum }}');
+
+  const rejected = next<[unknown[]]>(w, 'rejected');
+  writeFileSync(main, 'call_recording:\n  filename_template: "{{ tenant }}/{{ srcnum }}"\n');
+  t.match(String((await rejected)[0][0]), /fsrecd\.yml:2:22: call_recording\.filename_template: the template does not render with sample values .*unknown variable tenant/);
+  t.equal(w.current.naming.filenameTemplate, '{{ tenant_uuid }}/{{ srcnum }}', 'last good config kept');
 });

@@ -8,17 +8,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFromString } from '../../src/config/load';
 import type { FsrecdConfig } from '../../src/config/types';
+import { namingRenderChecks } from '../../src/naming/template-check';
 
 const FILE = '/etc/fsrecd/fsrecd.yml';
 
 async function load(yaml: string): Promise<FsrecdConfig> {
-  const r = await loadConfigFromString(yaml, FILE, {});
+  const r = await loadConfigFromString(yaml, FILE, {}, namingRenderChecks);
   if (!r.ok) throw new Error(r.errors.map(String).join('\n'));
   return r.config;
 }
 
 async function errors(yaml: string): Promise<string[]> {
-  const r = await loadConfigFromString(yaml, FILE, {});
+  const r = await loadConfigFromString(yaml, FILE, {}, namingRenderChecks);
   return r.ok ? [] : r.errors.map(String);
 }
 

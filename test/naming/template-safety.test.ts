@@ -12,7 +12,7 @@ import nunjucks from 'nunjucks';
 import { loadConfigFromString } from '../../src/config/load';
 import { RecordingNamer } from '../../src/naming/namer';
 import { renderObjectKey } from '../../src/naming/object-key';
-import { compileTemplate, UnsafeTemplateError } from '../../src/naming/template-env';
+import { compileTemplate, UnsafeTemplateError } from '../../src/templates/template-env';
 import { buildNamingVars } from '../../src/naming/variables';
 import type { RecordingMeta } from '../../src/model/recording';
 

@@ -1,6 +1,8 @@
 /**
  * The one nunjucks environment every operator template (file names, on-demand names, object keys) is
- * compiled in, and the check that keeps a template from running code.
+ * compiled in, and the check that keeps a template from running code. It imports nothing of fsrecd: the
+ * configuration checks templates with it at load, naming renders with it (what a template may read is
+ * naming's, src/naming/variables.ts).
  *
  * nunjucks is not a sandbox: `{{ range.constructor("return process")() }}` reaches Function and runs
  * JavaScript. So a template is parsed and its syntax tree checked BEFORE it is compiled: only output,
@@ -164,6 +166,16 @@ export function variablesRead(source: string): string[] {
 export function compileTemplate(source: string): nunjucks.Template {
   checkTemplateSafety(source);
   return new nunjucks.Template(source, env, undefined, true);
+}
+
+/** Why a template cannot be compiled (unsafe, or a syntax error), as check-config says it; undefined when it can. */
+export function templateProblem(source: string): string | undefined {
+  try {
+    compileTemplate(source);
+    return undefined;
+  } catch (err) {
+    return `bad template: ${oneLine(err)}`;
+  }
 }
 
 /**
