@@ -8,8 +8,13 @@ import { CallRegistry } from './calls/registry';
 import { dumpLiveChannels } from './calls/resync';
 import type { FsrecdConfig } from './config/types';
 import { EslCommandError, type EslClient, type EslEvent } from './esl/types';
+import { AnnouncementFeature } from './features/announcement';
+import { FeatureCodes } from './features/feature-codes';
 import { OnDemandFeature } from './features/on-demand';
+import { PauseFeature } from './features/pause';
+import type { Feature } from './features/subscriptions';
 import { ToggleFeature, type ToggleState } from './features/toggle';
+import { TransferFollowFeature } from './features/transfer-follow';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { Decision } from './policy/types';
@@ -50,8 +55,8 @@ export class Daemon {
   readonly bus = new Bus();
   readonly registry: CallRegistry;
   readonly recorder: Recorder;
-  readonly #onDemand: OnDemandFeature;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #featureCodes: FeatureCodes;
+  readonly #features: Feature[];
   #resyncing: Promise<void> | undefined;
   #eventsSeen = 0;
   #eventFailures = 0;
@@ -78,19 +83,16 @@ export class Daemon {
       log,
       metrics,
     });
-    this.#onDemand = new OnDemandFeature(this.bus, config, this.recorder, log, metrics);
-    new ToggleFeature(
-      this.bus,
-      config,
-      parts.toggles,
-      {
-        api,
-        play: (leg, media) => this.recorder.play(leg, media),
-        hangupLater: (leg) => this.#later(parts.toggleHangupAfterMs ?? 1500, () => api(`uuid_kill ${leg}`)),
-      },
-      log,
-      metrics,
-    );
+    this.#featureCodes = new FeatureCodes(this.bus, config, log);
+    this.#features = [
+      this.#featureCodes,
+      new ToggleFeature(this.bus, config, parts.toggles, { api, hangupAfterMs: parts.toggleHangupAfterMs ?? 1500 }, log, metrics),
+      new OnDemandFeature(this.bus, { config, recorder: this.recorder, namePath: parts.namePath, api, log, metrics }),
+      new PauseFeature(this.bus, config, this.recorder, log),
+      new AnnouncementFeature(this.bus, api, log),
+      new TransferFollowFeature(this.bus, { recorder: this.recorder, namePath: parts.namePath, log }),
+    ];
+    for (const f of this.#features) f.start();
     esl.on('event', (ev: EslEvent) => this.#onEvent(ev));
     esl.on('ready', () => void this.resync());
     esl.on('disconnected', (reason: string) => {
@@ -114,7 +116,7 @@ export class Daemon {
   /** Applies a new configuration to the parts that cache derived state; recordings in progress continue. */
   reconfigure(cfg: FsrecdConfig): void {
     this.registry.setVariableNames(variableNames(cfg));
-    this.#onDemand.reconfigure(cfg);
+    this.#featureCodes.reconfigure(cfg);
   }
 
   /**
@@ -172,20 +174,10 @@ export class Daemon {
     }
   }
 
-  #later(ms: number, fn: () => Promise<unknown>): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      fn().catch((err: unknown) => this.parts.log.debug('deferred command failed', { error: String(err) }));
-    }, ms);
-    timer.unref();
-    this.#timers.add(timer);
-  }
-
   /** Stops new work; recordings FreeSWITCH is making continue (they are FreeSWITCH's). */
   stopAccepting(): void {
     this.recorder.stopAccepting();
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    for (const f of this.#features) f.stop();
   }
 }
 

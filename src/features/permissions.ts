@@ -1,6 +1,7 @@
 /** Who may use which feature code: user setting, else the account's (Wazo: online_call_record_enabled). */
 import type { Leg } from '../calls/types';
 import type { AccountConfig, FsrecdConfig, UserConfig } from '../config/types';
+import { userOf } from '../policy/endpoint-user';
 
 export interface Endpoint {
   account: AccountConfig;
@@ -11,11 +12,8 @@ export interface Endpoint {
 
 export function endpointOf(cfg: FsrecdConfig, leg: Leg): Endpoint {
   const account = cfg.accounts.get(leg.domain) ?? cfg.defaultAccount;
-  const device = leg.device;
-  // A phone whose YAML names no owner and whose directory sets no fsrecd_user is its own user: on a plain
-  // FreeSWITCH, directory user 1000 is both the device and the person.
-  const userId = (device ? account.devices.get(device)?.user : undefined) ?? leg.userVar ?? device;
-  return { account, device, userId, user: userId ? account.users.get(userId) : undefined };
+  const userId = userOf(account, leg);
+  return { account, device: leg.device, userId, user: userId ? account.users.get(userId) : undefined };
 }
 
 export function mayRecordOnDemand(ep: Endpoint): boolean {

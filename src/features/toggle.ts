@@ -8,7 +8,10 @@ import type { Leg } from '../calls/types';
 import type { FsrecdConfig, RecordMatrix, Switch } from '../config/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import { isToggleCall } from '../policy/toggle-call';
+import { playMedia, type Api } from './media';
 import { endpointOf, mayToggle } from './permissions';
+import { Subscriptions, type Feature } from './subscriptions';
 
 export interface ToggleState {
   get(domain: string, user: string): Switch | undefined;
@@ -16,10 +19,9 @@ export interface ToggleState {
 }
 
 export interface TogglePorts {
-  api: (command: string) => Promise<string>;
-  play: (legUuid: string, media: string) => Promise<void>;
-  /** Hangs the call up after the confirmation has played. */
-  hangupLater: (legUuid: string) => void;
+  api: Api;
+  /** How long the confirmation plays before fsrecd hangs the call up. */
+  hangupAfterMs: number;
 }
 
 export type ToggleOutcome = { result: 'on' | 'off'; user: string } | { result: 'refused'; why: string };
@@ -29,9 +31,11 @@ function anyOn(m: RecordMatrix | undefined): boolean {
   return [m.inbound.internal, m.inbound.external, m.outbound.internal, m.outbound.external].includes('on');
 }
 
-export class ToggleFeature {
+export class ToggleFeature implements Feature {
   /** Legs already handled: CHANNEL_ANSWER and CHANNEL_PARK both arrive for a parked *26 call. */
   readonly #handled = new Set<string>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #subs: Subscriptions;
 
   constructor(
     bus: Bus,
@@ -41,21 +45,42 @@ export class ToggleFeature {
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {
-    bus.on('legParked', (leg) => this.#maybeHandle(leg));
-    bus.on('legAnswered', (leg) => this.#maybeHandle(leg));
-    bus.on('legGone', (leg) => this.#handled.delete(leg.uuid));
+    this.#subs = new Subscriptions(bus);
+  }
+
+  start(): void {
+    this.#subs.on('legParked', (leg) => this.#maybeHandle(leg));
+    this.#subs.on('legAnswered', (leg) => this.#maybeHandle(leg));
+    this.#subs.on('legGone', (leg) => void this.#handled.delete(leg.uuid));
+  }
+
+  stop(): void {
+    this.#subs.clear();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
   }
 
   async #maybeHandle(leg: Leg): Promise<void> {
     const cfg = this.config();
-    if (!cfg.features.toggle.enabled || leg.direction !== 'inbound' || leg.destinationNumber !== cfg.features.toggle.code) return;
+    // The caller's own leg dialled the code (the b-leg of a bridged *26 would carry the same number).
+    if (!isToggleCall(cfg, leg) || leg.direction !== 'inbound') return;
     if (!leg.answered || this.#handled.has(leg.uuid)) return;
     this.#handled.add(leg.uuid);
     const outcome = await this.toggle(leg, cfg);
     const media =
       outcome.result === 'on' ? cfg.features.toggle.confirmOn : outcome.result === 'off' ? cfg.features.toggle.confirmOff : cfg.features.toggle.refused;
-    await this.ports.play(leg.uuid, media);
-    this.ports.hangupLater(leg.uuid);
+    await playMedia(this.ports.api, this.log, leg.uuid, media);
+    this.#hangupLater(leg.uuid);
+  }
+
+  /** The confirmation plays, then the call ends (the dialplan parks it, so it would not end by itself). */
+  #hangupLater(legUuid: string): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.ports.api(`uuid_kill ${legUuid}`).catch((err: unknown) => this.log.debug('uuid_kill after *26 failed', { leg: legUuid, error: String(err) }));
+    }, this.ports.hangupAfterMs);
+    timer.unref();
+    this.#timers.add(timer);
   }
 
   /** Flips the override of the user behind this leg; exported for tests and the CLI. */

@@ -1,5 +1,7 @@
 /** Adapts the naming layer to the recorder: a NameRequest (call, leg, decision) in, a confined path out. */
+import { aLegOf } from '../calls/a-leg';
 import type { FsrecdConfig } from '../config/types';
+import { tenantOf } from '../policy/tenant';
 import type { NamedPath, NameRequest } from './naming-port';
 import { RecordingNamer } from './namer';
 import { buildNamingVars } from './variables';
@@ -8,14 +10,13 @@ export function recordingNamer(cfg: FsrecdConfig): (req: NameRequest) => NamedPa
   const namer = new RecordingNamer(cfg.naming, cfg.spoolDir, cfg.allowedDirs);
   return (req) => {
     const { call, leg, decision, plan } = req;
-    const aLeg = call.legs.get(call.uuid) ?? leg;
-    const account = cfg.accounts.get(aLeg.domain);
+    const aLeg = aLegOf(call) ?? leg;
     const vars = buildNamingVars(
       {
         srcnum: aLeg.callerNumber,
         dstnum: aLeg.destinationNumber,
         baseContext: aLeg.entryContext,
-        tenantUuid: decision?.tenantUuid ?? account?.tenantUuid ?? (aLeg.domain || cfg.defaultAccount.tenantUuid),
+        tenantUuid: tenantOf(cfg, decision, aLeg),
         uuid: call.uuid,
         callId: aLeg.sipCallId,
         direction: decision?.direction ?? 'inbound',

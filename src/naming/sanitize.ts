@@ -3,6 +3,7 @@
  * every variable is cleaned BEFORE rendering, so only the template's own `/` make directories. The result
  * keeps Wazo's character set minus the blank: uuid_record splits its arguments on blanks.
  */
+import { isFileExtension } from '../config/file-extension';
 
 export const MAX_VAR_LENGTH = 64;
 export const MAX_SEGMENT_BYTES = 200;
@@ -46,5 +47,5 @@ export function sanitizeRendered(rendered: string): string {
 
 export function sanitizeExtension(ext: string | undefined, fallback: string): string {
   const e = (ext ?? '').toLowerCase().replace(/^\./, '');
-  return /^[a-z0-9]{1,8}$/.test(e) ? e : fallback;
+  return isFileExtension(e) ? e : fallback;
 }

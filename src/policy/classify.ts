@@ -2,6 +2,7 @@
  * Where a call comes from and goes to (docs/design.md section 2): a leg is external when it goes through a
  * gateway, entered in an external context (`public`), or is not a phone and its number looks external.
  */
+import { aLegOf, bLegOf } from '../calls/a-leg';
 import type { Call, Leg } from '../calls/types';
 import type { AccountConfig, FsrecdConfig, Network } from '../config/types';
 
@@ -18,18 +19,6 @@ export interface CallShape {
 
 function matchesExternal(cfg: FsrecdConfig, number: string): boolean {
   return cfg.network.externalNumberPatterns.some((re) => re.test(number));
-}
-
-export function aLegOf(call: Call): Leg | undefined {
-  return call.legs.get(call.uuid) ?? [...call.legs.values()].find((l) => l.direction === 'inbound') ?? call.legs.values().next().value;
-}
-
-export function bLegOf(call: Call, aLeg: Leg): Leg | undefined {
-  if (aLeg.otherLegUuid) {
-    const other = call.legs.get(aLeg.otherLegUuid);
-    if (other) return other;
-  }
-  return [...call.legs.values()].find((l) => l.uuid !== aLeg.uuid && l.direction === 'outbound');
 }
 
 export function callerNetwork(cfg: FsrecdConfig, a: Leg): Network {

@@ -7,6 +7,7 @@ import type { Call, Leg } from '../calls/types';
 import type { AccountConfig, Direction, FsrecdConfig, Network, RecordingOptions, Switch } from '../config/types';
 import { findCcRule } from './cc-lookup';
 import { classify } from './classify';
+import { userOf } from './endpoint-user';
 import { accountSetting, cell, endpointSetting } from './precedence';
 import type { Decision, Reason, RecordingPlan, ToggleLookup } from './types';
 
@@ -38,7 +39,7 @@ function endpoint(
   const device = leg.device;
   if (!device) return undefined;
   const deviceCfg = account.devices.get(device);
-  const user = deviceCfg?.user ?? leg.userVar ?? device;
+  const user = userOf(account, leg) ?? device;
   const userCfg = account.users.get(user);
   const cells = {
     device: cell(deviceCfg?.record, dir, net),

@@ -4,9 +4,8 @@
  * party and someone new. The far party "carries" the conversation until it is bridged again, when the
  * recorder starts the next segment on it (captures 10 and 11; docs/design.md, "Transfers").
  */
-import type { Leg } from '../calls/types';
 import type { RecordingOptions } from '../config/types';
-import type { Party, TransferKind } from '../model/recording';
+import type { TransferKind } from '../model/recording';
 
 export interface CarriedConversation {
   conversationId: string;
@@ -45,16 +44,4 @@ export class Conversations {
   forget(legUuid: string): void {
     this.#carriers.delete(legUuid);
   }
-}
-
-/** A leg's own number: the caller's for a leg that came in, the dialled one for a leg FreeSWITCH placed. */
-export function partyOf(leg: Leg, role: Party['role']): Party {
-  const number = leg.direction === 'inbound' ? leg.callerNumber : leg.destinationNumber;
-  return {
-    role,
-    number: number || leg.callerNumber,
-    ...(leg.direction === 'inbound' && leg.callerName ? { name: leg.callerName } : {}),
-    ...(leg.device ? { device: leg.device } : {}),
-    legUuid: leg.uuid,
-  };
 }
