@@ -15,6 +15,9 @@ export type EntryState = 'recording' | 'finished' | 'uploading' | 'stored' | 'fa
 
 export const TERMINAL: ReadonlySet<EntryState> = new Set(['stored', 'failed', 'discarded', 'lost']);
 
+/** Finished recordings waiting for the storage target (the upload queue and the backlog). */
+export const PENDING: ReadonlySet<EntryState> = new Set(['finished', 'uploading']);
+
 /** The exact local file that was verified in storage: only this file may ever be deleted for the entry. */
 export interface FileIdentity {
   size: number;
@@ -62,8 +65,11 @@ export class Journal {
 
   constructor(
     readonly dir: string,
-    /** Told of every entry once it is durable (the recordings index follows the journal this way). */
-    private readonly onPut?: (entry: JournalEntry) => void,
+    /**
+     * Told of every entry once it is durable (the recordings index follows the journal this way), with the
+     * state the disk held before this write (so a listener can tell the step that reached "stored").
+     */
+    private readonly onPut?: (entry: JournalEntry, before: EntryState | undefined) => void,
     private readonly faults: Faults = NO_FAULTS,
     private readonly now: () => number = Date.now,
   ) {}
@@ -116,8 +122,9 @@ export class Journal {
         const text = JSON.stringify(e);
         const state = e.state;
         await writeFileAtomic(join(this.dir, entryFileName(id)), text, { faults: this.faults, writer: 'journal' });
+        const before = this.#onDisk.get(id);
         this.#onDisk.set(id, state);
-        this.onPut?.(JSON.parse(text) as JournalEntry);
+        this.onPut?.(JSON.parse(text) as JournalEntry, before);
       })
       .finally(() => {
         if (s.running === run) s.running = undefined;

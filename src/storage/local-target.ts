@@ -13,8 +13,6 @@ import { idIn, type ObjectAtKey } from './no-replace';
 import { placeWithoutReplacing } from './place';
 import type { ByteRange, ListedObject, PutResult, RecordingStore, StoredObject } from './target';
 
-export { md5File } from './checksum';
-
 export class LocalTarget implements RecordingStore {
   readonly dir: string;
   constructor(dir: string) {

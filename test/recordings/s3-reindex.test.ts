@@ -13,7 +13,7 @@ import type { RecordingMeta } from '../../src/model/recording';
 import { RecordingIndex } from '../../src/recordings/index-db';
 import { mediaOf } from '../../src/recordings/media';
 import { reindexFromStorage } from '../../src/recordings/reindex';
-import { md5File } from '../../src/storage/local-target';
+import { md5File } from '../../src/storage/checksum';
 import { S3Target } from '../../src/storage/s3-target';
 import { wavHeader } from '../../src/sim/wav';
 import { startS3 } from '../helpers/s3-server';

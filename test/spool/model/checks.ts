@@ -3,7 +3,7 @@
  * (spool directory, journal on disk, storage as it really is). Each returns the violations it found.
  */
 import type { JournalEntry } from '../../../src/spool/journal';
-import type { SpoolStatus } from '../../../src/spool/spool';
+import type { SpoolStatus } from '../../../src/spool/status';
 import { contentMd5, describeRecording, expectedOutcome, namesRecording, type ModelRecording } from './reference';
 import type { StoredCopy } from './store-view';
 
