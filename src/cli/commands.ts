@@ -21,7 +21,7 @@ import { RecordingIndex } from '../recordings/index-db';
 import { syncIndexFromJournal } from '../recordings/journal-sync';
 import { hashPassword, newToken } from '../http/credentials';
 import { registerRecordingsCommands } from './recordings';
-import { say } from './table';
+import { say } from '../terminal/table';
 import { requireConfig } from './require-config';
 import { createStorageTarget } from '../storage/create-target';
 

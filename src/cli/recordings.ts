@@ -23,7 +23,7 @@ import { Journal } from '../spool/journal';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
 import { requireConfig } from './require-config';
-import { duration, humanBytes, printable, say, table } from './table';
+import { duration, humanBytes, printable, say, table } from '../terminal/table';
 
 interface ListOpts {
   from?: string;

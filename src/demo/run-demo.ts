@@ -12,7 +12,7 @@ import { createLogger, silentLogger, type LogLevel } from '../log';
 import { namingRenderChecks } from '../naming/template-check';
 import type { Decision } from '../policy/types';
 import { FreeswitchSimulator } from '../sim/simulator';
-import { humanBytes, table } from '../cli/table';
+import { humanBytes, table } from '../terminal/table';
 import { listFilesSync } from '../util/list-files';
 import { demoYaml } from './demo-config';
 import { DEMO_STEPS } from './scenario';

@@ -1,4 +1,4 @@
-/** Plain-text output for a terminal: lines, aligned columns, and nothing from a caller ID that moves the cursor. */
+/** Plain-text output for a terminal (the CLI and the demo): lines, aligned columns, and nothing from a caller ID that moves the cursor. */
 
 export function say(line: string): void {
   process.stdout.write(`${line}\n`);
