@@ -12,17 +12,14 @@ import { Metrics } from './metrics';
 import { recordingNamer } from './naming/name-recording';
 import { decideRecording } from './policy/decide';
 import type { NamePath } from './naming/naming-port';
-import { Spool } from './spool/spool';
+import type { Spool } from './spool/spool';
 import { ToggleStore } from './state/toggle-store';
-import { createStorageTarget } from './storage/create-target';
 import { Access } from './http/access';
 import { startHttp } from './http/server';
-import { entryFromJournal } from './recordings/entry-from';
-import { RecordingIndex } from './recordings/index-db';
-import { syncIndexFromJournal } from './recordings/journal-sync';
+import type { RecordingIndex } from './recordings/index-db';
 import type { RecordingStore } from './storage/target';
-import { join } from 'node:path';
 import { faultsFromEnv, type Faults } from './durability/faults';
+import { openSpoolSide } from './wiring/spool-side';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -49,44 +46,24 @@ export interface StartOptions {
   faults?: Faults;
 }
 
-export function indexPath(stateDir: string): string {
-  return join(stateDir, 'recordings.sqlite');
-}
-
 export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const { log } = opts;
   const metrics = opts.metrics ?? new Metrics();
   let cfg = opts.config;
   const config = (): FsrecdConfig => cfg;
   const faults = opts.faults ?? faultsFromEnv();
-  const target = createStorageTarget(cfg.storage, log);
-  const index = RecordingIndex.open(indexPath(cfg.stateDir));
-  if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.path });
   // Late-bound: the spool (opened first, it takes the lock) asks the daemon built after it.
   const late: { daemon?: Daemon } = {};
-  const spool = await Spool.open({
-    stateDir: cfg.stateDir,
-    spoolDir: cfg.spoolDir,
-    upload: cfg.upload,
-    target,
+  const { target, index, spool } = await openSpoolSide({
+    config: cfg,
     log,
     metrics,
     faults,
-    excludeDirs: [cfg.stateDir, ...(cfg.storage.type === 'local' ? [cfg.storage.dir] : [])],
     recordedPaths: () => late.daemon?.recordedPaths() ?? Promise.resolve(undefined),
     recorderFollows: (path) => late.daemon?.recorder.follows(path) ?? false,
-    onJournal: (e) => {
-      try {
-        index.upsert(entryFromJournal(e));
-      } catch (err) {
-        // The journal is the record; the index is rebuilt from it at the next start (or by reindex).
-        log.error('recordings index update failed', { recording: e.id, error: String(err) });
-      }
-    },
   });
+  if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.path });
   const toggles = await ToggleStore.open(cfg.stateDir, log, faults);
-  // The journal may have moved on while the daemon was down (or the index file was removed).
-  syncIndexFromJournal(index, spool.journal);
   let namePath: NamePath = recordingNamer(cfg);
   const esl = createEslClient(
     {

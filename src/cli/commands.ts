@@ -1,92 +1,34 @@
-/** The subcommands. Each prints for a person on a terminal and exits with a meaningful status. */
+/** The subcommands. Each parses its options, calls the part that does the work and prints for a person on a terminal, exiting with a meaningful status. */
 import type { Command } from 'commander';
 import { startFsrecd } from '../app';
 import { loadConfig, summarizeConfig } from '../config/load';
-import { ConfigWatcher, ConfigInvalidError } from '../config/watcher';
-import { runDemo } from '../demo/run-demo';
 import type { FsrecdConfig } from '../config/types';
-import { createLogger, type Logger, type LogLevel } from '../log';
+import { ConfigInvalidError, ConfigWatcher } from '../config/watcher';
+import { runDemo } from '../demo/run-demo';
+import { hashPassword, newToken } from '../http/credentials';
+import { createLogger, silentLogger, type Logger, type LogLevel } from '../log';
 import { Metrics } from '../metrics';
 import { renderForCli } from '../naming/namer';
 import { namingRenderChecks } from '../naming/template-check';
 import { buildNamingVars } from '../naming/variables';
-import { silentLogger } from '../log';
-import { Spool } from '../spool/spool';
-import { Journal } from '../spool/journal';
+import type { RecordingIndex } from '../recordings/index-db';
 import { lockOwner, SpoolLockedError } from '../spool/lock';
-import { join } from 'node:path';
-import { indexPath } from '../app';
-import { entryFromJournal } from '../recordings/entry-from';
-import { RecordingIndex } from '../recordings/index-db';
-import { syncIndexFromJournal } from '../recordings/journal-sync';
-import { hashPassword, newToken } from '../http/credentials';
-import { registerRecordingsCommands } from './recordings';
+import type { Spool } from '../spool/spool';
 import { say } from '../terminal/table';
+import { openSpoolSide } from '../wiring/spool-side';
+import { daemonHealth } from './daemon-health';
+import { registerRecordingsCommands } from './recordings';
 import { requireConfig } from './require-config';
-import { createStorageTarget } from '../storage/create-target';
+import { syncThroughDaemon } from './sync-through-daemon';
 
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 
-/** The journal and storage target a configuration names, for the commands that work on them offline. */
+/** The journal, index and storage target a configuration names, for the commands that work on them offline. */
 async function openSpool(path: string, log: Logger, lock = true): Promise<{ cfg: FsrecdConfig; spool: Spool; index: RecordingIndex }> {
   const cfg = await requireConfig(path);
-  // sync stores recordings: the index must hear of it like it does from the daemon.
-  const index = RecordingIndex.open(indexPath(cfg.stateDir));
-  const spool = await Spool.open({
-    stateDir: cfg.stateDir,
-    spoolDir: cfg.spoolDir,
-    upload: cfg.upload,
-    target: createStorageTarget(cfg.storage, log),
-    log,
-    metrics: new Metrics(),
-    onJournal: (e) => index.upsert(entryFromJournal(e)),
-    lock,
-  });
-  syncIndexFromJournal(index, spool.journal);
+  // sync stores recordings: the index hears of it as it does from the daemon.
+  const { spool, index } = await openSpoolSide({ config: cfg, log, metrics: new Metrics(), lock });
   return { cfg, spool, index };
-}
-
-/**
- * `fsrecd sync` while the daemon runs: one owner of the spool at a time, so the daemon does the work (told
- * by SIGUSR2) and this command follows its journal read-only until the backlog is empty.
- */
-async function syncThroughDaemon(cfg: FsrecdConfig, pid: number, timeoutMs: number): Promise<number> {
-  try {
-    process.kill(pid, 'SIGUSR2');
-  } catch (err) {
-    console.error(`fsrecd (pid ${pid}) owns the spool in ${cfg.stateDir} but cannot be signalled (${(err as NodeJS.ErrnoException).code}); run sync as its user or root`);
-    return 1;
-  }
-  say(`fsrecd is running (pid ${pid}) and owns the spool: asked it to upload the backlog now`);
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    const journal = new Journal(join(cfg.stateDir, 'journal'));
-    await journal.load(() => undefined);
-    const waiting = [...journal.entries.values()].filter((e) => e.state === 'finished' || e.state === 'uploading');
-    const line = `backlog: ${waiting.length} file(s)`;
-    if (line !== last) say(line);
-    last = line;
-    if (waiting.length === 0) return 0;
-    if (Date.now() > deadline) {
-      const err = waiting.map((e) => e.lastError).find(Boolean);
-      say(`still ${waiting.length} waiting after ${Math.round(timeoutMs / 1000)} s${err ? `; last error: ${err}` : ''} (the daemon keeps retrying)`);
-      return 1;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** What the running daemon says on its health endpoint (status reads the journal itself). */
-async function daemonHealth(listen: string | undefined): Promise<string> {
-  if (!listen) return 'unknown (http.listen is off, so the running daemon cannot be asked)';
-  try {
-    const res = await fetch(`http://${listen}/healthz`, { signal: AbortSignal.timeout(2000) });
-    const h = (await res.json()) as { eslConnected?: boolean; reasons?: string[] };
-    return `${h.eslConnected ? 'connected' : 'NOT connected'}${h.reasons?.length ? ` (${h.reasons.join('; ')})` : ''}`;
-  } catch {
-    return `unknown (no daemon answering on ${listen})`;
-  }
 }
 
 function configPath(cmd: Command): string {

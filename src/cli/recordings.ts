@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { indexPath } from '../app';
+import { indexPath } from '../wiring/spool-side';
 import type { FsrecdConfig } from '../config/types';
 import { createLogger } from '../log';
 import { entryFromJournal } from '../recordings/entry-from';

@@ -1,0 +1,62 @@
+/**
+ * The spool side of fsrecd, opened one way for the daemon (src/app.ts) and for the commands that work on
+ * the journal offline (fsrecd status, sync): the storage target, the recordings index, the spool over the
+ * journal, and the index kept in step with the journal: told of every entry once it is durable, and
+ * caught up once at open with what happened while nothing was listening (or after the index was removed).
+ */
+import { join } from 'node:path';
+import type { FsrecdConfig } from '../config/types';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import { entryFromJournal } from '../recordings/entry-from';
+import { RecordingIndex } from '../recordings/index-db';
+import { syncIndexFromJournal } from '../recordings/journal-sync';
+import { Spool, type SpoolOptions } from '../spool/spool';
+import { createStorageTarget } from '../storage/create-target';
+import type { RecordingStore } from '../storage/target';
+
+export function indexPath(stateDir: string): string {
+  return join(stateDir, 'recordings.sqlite');
+}
+
+/** The daemon passes faults and its recorder's hooks; a read-only command turns the lock off. */
+export interface SpoolSideOptions extends Pick<SpoolOptions, 'faults' | 'lock' | 'recordedPaths' | 'recorderFollows'> {
+  config: FsrecdConfig;
+  log: Logger;
+  metrics: Metrics;
+}
+
+export interface SpoolSide {
+  target: RecordingStore;
+  index: RecordingIndex;
+  spool: Spool;
+}
+
+export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> {
+  const { config: cfg, log } = opts;
+  const target = createStorageTarget(cfg.storage, log);
+  const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  const spool = await Spool.open({
+    stateDir: cfg.stateDir,
+    spoolDir: cfg.spoolDir,
+    upload: cfg.upload,
+    target,
+    log,
+    metrics: opts.metrics,
+    faults: opts.faults,
+    lock: opts.lock,
+    excludeDirs: [cfg.stateDir, ...(cfg.storage.type === 'local' ? [cfg.storage.dir] : [])],
+    recordedPaths: opts.recordedPaths,
+    recorderFollows: opts.recorderFollows,
+    onJournal: (e) => {
+      try {
+        index.upsert(entryFromJournal(e));
+      } catch (err) {
+        // The journal is the record; the index is rebuilt from it at the next open (or by reindex).
+        log.error('recordings index update failed', { recording: e.id, error: String(err) });
+      }
+    },
+  });
+  syncIndexFromJournal(index, spool.journal);
+  return { target, index, spool };
+}
