@@ -93,14 +93,14 @@ export class Daemon {
       new TransferFollowFeature(this.bus, { recorder: this.recorder, namePath: parts.namePath, log }),
     ];
     for (const f of this.#features) f.start();
-    esl.on('event', (ev: EslEvent) => this.#onEvent(ev));
+    esl.on('event', (ev) => this.#onEvent(ev));
     esl.on('ready', () => void this.resync());
-    esl.on('disconnected', (reason: string) => {
+    esl.on('disconnected', (reason) => {
       metrics.set('fsrecd_esl_connected', 'ESL session up (1) or down (0)', 0);
       log.warn('FreeSWITCH event socket disconnected; reconnecting', { reason });
       this.bus.emit('eslDisconnected', reason);
     });
-    esl.on('auth-failed', (message: string) => log.error(message));
+    esl.on('auth-failed', (message) => log.error(message));
     metrics.onCollect(() => {
       metrics.setCounter('fsrecd_esl_events_total', 'ESL events received (rate() gives events/s)', this.#eventsSeen);
       metrics.set('fsrecd_calls_live', 'Calls FreeSWITCH has up now', this.registry.callCount);

@@ -18,6 +18,7 @@ import {
   EslNotConnectedError,
   EslTimeoutError,
   type EslClient,
+  type EslClientEvents,
   type EslClientOptions,
   type EslEvent,
 } from './types';
@@ -44,7 +45,7 @@ const CONTROL = /[\r\n]/;
 /** Three missed HEARTBEATs (FreeSWITCH's event-heartbeat-interval is 20 s by default). */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 60_000;
 
-export class EslConnection extends EventEmitter implements EslClient {
+export class EslConnection extends EventEmitter<EslClientEvents> implements EslClient {
   #socket: Socket | undefined;
   #phase: Phase = 'idle';
   #queue: Pending[] = [];

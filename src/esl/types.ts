@@ -62,16 +62,25 @@ export interface EslClientOptions {
 }
 
 /**
- * Events emitted by EslClient:
- * - 'event' (EslEvent): every subscribed event, in wire order (HEARTBEAT only when `events` names it:
- *   the client subscribes to it for its own liveness check).
- * - 'ready' (): authenticated and subscribed; emitted after EVERY (re)connect: the cue to re-sync state.
- * - 'disconnected' (reason: string): the session ended; a reconnect is scheduled unless close() was called.
- * - 'auth-failed' (message: string): the password was refused; retries continue at the maximum backoff.
- * - 'error' is never emitted (so an unhandled one cannot kill the process); problems are logged and
- *   reported through 'disconnected'.
+ * Events emitted by EslClient, name -> the listener's arguments (on/off/emit are typed by this map):
+ * 'error' is not among them and never emitted (so an unhandled one cannot kill the process); problems are
+ * logged and reported through 'disconnected'.
  */
-export interface EslClient extends EventEmitter {
+export interface EslClientEvents {
+  /**
+   * Every subscribed event, in wire order (HEARTBEAT only when `events` names it: the client subscribes to
+   * it for its own liveness check).
+   */
+  event: [event: EslEvent];
+  /** Authenticated and subscribed; emitted after EVERY (re)connect: the cue to re-sync state. */
+  ready: [];
+  /** The session ended; a reconnect is scheduled unless close() was called. */
+  disconnected: [reason: string];
+  /** The password was refused; retries continue at the maximum backoff. */
+  'auth-failed': [message: string];
+}
+
+export interface EslClient extends EventEmitter<EslClientEvents> {
   readonly connected: boolean;
   /** Starts connecting (and keeps reconnecting); resolves at the first 'ready'. */
   start(): Promise<void>;
