@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import type { Logger } from '../log';
-import { Backoff } from './backoff';
+import { Backoff } from '../util/backoff';
 import { jsonEvent, plainEvent } from './event';
 import { FrameParser, type EslFrame } from './frame-parser';
 import {

@@ -7,7 +7,7 @@
 import { isSimulatedCrash } from '../durability/faults';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import { retryDelay } from './backoff';
+import { retryDelay } from '../util/backoff';
 import type { Journal, JournalEntry } from './journal';
 
 /** An entry whose latest state is not on disk yet. */

@@ -19,7 +19,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { RecordingMeta, RecordingResult, RecordingSink } from '../model/recording';
 import type { StorageTarget } from '../storage/target';
-import { retryDelay } from './backoff';
+import { retryDelay } from '../util/backoff';
 import { DiskCheck } from './disk-check';
 import { DurableJournal } from './durable-journal';
 import { Journal, PENDING, TERMINAL, type EntryState, type JournalEntry } from './journal';
