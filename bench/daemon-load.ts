@@ -55,7 +55,6 @@ function daemonFor(port: number): { daemon: Daemon; close(): Promise<void> } {
     config: () => cfg,
     esl,
     sink: noSink,
-    toggles: { get: () => undefined, set: async () => undefined },
     decide: (call) => decideRecording(cfg, call, () => undefined),
     namePath: recordingNamer(cfg),
     log,
@@ -65,13 +64,28 @@ function daemonFor(port: number): { daemon: Daemon; close(): Promise<void> } {
   return { daemon, close: () => esl.close() };
 }
 
+/** Until the daemon has read every replayed event; an error, not a hang, when it stops making progress. */
+async function allSeen(daemon: Daemon, events: number, stallMs = 10_000): Promise<void> {
+  let seen = daemon.eventsSeen;
+  let progressAt = Date.now();
+  while (daemon.eventsSeen < events) {
+    await new Promise((r) => setImmediate(r));
+    if (daemon.eventsSeen !== seen) {
+      seen = daemon.eventsSeen;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > stallMs) {
+      throw new Error(`the daemon read ${seen} of the ${events} replayed events and then nothing for ${stallMs / 1000} s`);
+    }
+  }
+}
+
 export async function measureAbsorption(stream: RecordedStream): Promise<{ eventsPerSecond: number; cpuMsPerCall: number; events: number }> {
   const server = await replayServer(stream.bytes);
   const { daemon, close } = daemonFor(server.port);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   server.go();
-  while (daemon.eventsSeen < stream.events) await new Promise((r) => setImmediate(r));
+  await allSeen(daemon, stream.events);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   await close();
@@ -86,7 +100,7 @@ export async function measureLiveCallMemory(stream: RecordedStream): Promise<{ l
   const server = await replayServer(stream.bytes);
   const { daemon, close } = daemonFor(server.port);
   server.go();
-  while (daemon.eventsSeen < stream.events) await new Promise((r) => setImmediate(r));
+  await allSeen(daemon, stream.events);
   gc?.();
   const after = process.memoryUsage();
   const liveCalls = daemon.registry.callCount;

@@ -20,6 +20,15 @@ import type { RecordingIndex } from './recordings/index-db';
 import type { RecordingStore } from './storage/target';
 import { faultsFromEnv, type Faults } from './durability/faults';
 import { openSpoolSide } from './wiring/spool-side';
+import { Bus } from './bus';
+import { AnnouncementFeature } from './features/announcement';
+import { FeatureCodes } from './features/feature-codes';
+import { OnDemandFeature } from './features/on-demand';
+import { PauseFeature } from './features/pause';
+import type { Feature } from './features/subscriptions';
+import { ToggleFeature, type ToggleState } from './features/toggle';
+import type { Recorder } from './recorder/recorder';
+import { TransferFollowFeature } from './features/transfer-follow';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -46,12 +55,42 @@ export interface StartOptions {
   faults?: Faults;
 }
 
+export interface FeatureParts {
+  bus: Bus;
+  config: () => FsrecdConfig;
+  recorder: Recorder;
+  toggles: ToggleState;
+  namePath: NamePath;
+  api: (command: string) => Promise<string>;
+  log: Logger;
+  metrics: Metrics;
+  /** How long the *26 confirmation plays before fsrecd hangs the call up. */
+  toggleHangupAfterMs?: number;
+}
+
+/** Every feature, subscribed to the bus: *26, *3, pause, the announcement, transfer following. */
+export function startFeatures(p: FeatureParts): { features: Feature[]; featureCodes: FeatureCodes } {
+  const featureCodes = new FeatureCodes(p.bus, p.config, p.log);
+  const features: Feature[] = [
+    featureCodes,
+    new ToggleFeature(p.bus, p.config, p.toggles, { api: p.api, hangupAfterMs: p.toggleHangupAfterMs ?? 1500 }, p.log, p.metrics),
+    new OnDemandFeature(p.bus, { config: p.config, recorder: p.recorder, namePath: p.namePath, api: p.api, log: p.log, metrics: p.metrics }),
+    new PauseFeature(p.bus, p.config, p.recorder, p.log),
+    new AnnouncementFeature(p.bus, p.api, p.log),
+    new TransferFollowFeature(p.bus, { recorder: p.recorder, namePath: p.namePath, log: p.log }),
+  ];
+  for (const feature of features) feature.start();
+  return { features, featureCodes };
+}
+
 export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const { log } = opts;
   const metrics = opts.metrics ?? new Metrics();
   let cfg = opts.config;
   const config = (): FsrecdConfig => cfg;
   const faults = opts.faults ?? faultsFromEnv();
+  // One bus from the first ESL event to the stored object: registry, recorder, features and spool share it.
+  const bus = new Bus();
   // Late-bound: the spool (opened first, it takes the lock) asks the daemon built after it.
   const late: { daemon?: Daemon } = {};
   const { target, index, spool } = await openSpoolSide({
@@ -59,6 +98,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     log,
     metrics,
     faults,
+    bus,
     recordedPaths: () => late.daemon?.recordedPaths() ?? Promise.resolve(undefined),
     recorderFollows: (path) => late.daemon?.recorder.follows(path) ?? false,
   });
@@ -79,18 +119,10 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     },
     log,
   );
-  const daemon = new Daemon({
-    config,
-    esl,
-    sink: spool,
-    toggles,
-    decide: (call) => decideRecording(cfg, call, toggles.lookup),
-    namePath: (req) => namePath(req),
-    log,
-    metrics,
-    toggleHangupAfterMs: opts.toggleHangupAfterMs,
-  });
+  const names: NamePath = (req) => namePath(req);
+  const daemon = new Daemon({ config, esl, sink: spool, decide: (call) => decideRecording(cfg, call, toggles.lookup), namePath: names, log, metrics, bus });
   late.daemon = daemon;
+  const { features, featureCodes } = startFeatures({ bus, config, recorder: daemon.recorder, toggles, namePath: names, api: (c) => esl.api(c), log, metrics, toggleHangupAfterMs: opts.toggleHangupAfterMs });
   opts.watcher?.on('reloaded', (next: FsrecdConfig) => {
     // ESL endpoint, spool and storage changes need a restart; rules, names and features apply at once.
     for (const [what, changed] of [
@@ -103,6 +135,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     cfg = { ...next, esl: cfg.esl, spoolDir: cfg.spoolDir, stateDir: cfg.stateDir, storage: cfg.storage };
     namePath = recordingNamer(cfg);
     daemon.reconfigure(cfg);
+    featureCodes.reconfigure(cfg);
   });
   await spool.start();
   void esl.start();
@@ -139,6 +172,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     },
     stop: async (graceMs) => {
       daemon.stopAccepting();
+      for (const feature of features) feature.stop();
       await spool.stop(graceMs);
       await esl.close();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));

@@ -1,20 +1,13 @@
 /**
- * The core wiring: ESL events -> call registry -> bus -> recorder and feature codes. It is handed its
- * collaborators (ESL client, storage sink, toggle state, decision and naming functions) by the
- * composition root (src/app.ts), so tests and the demo can run it against the simulator as is.
+ * The core: ESL events -> call registry -> bus -> recorder; after every (re)connect, the resync. It is
+ * handed its collaborators (ESL client, storage sink, decision and naming functions, the bus the features
+ * share) by the composition root (src/app.ts), so tests can run it against the simulator as is.
  */
 import { Bus } from './bus';
 import { CallRegistry } from './calls/registry';
 import { dumpLiveChannels } from './calls/resync';
 import type { FsrecdConfig } from './config/types';
 import { EslCommandError, type EslClient, type EslEvent } from './esl/types';
-import { AnnouncementFeature } from './features/announcement';
-import { FeatureCodes } from './features/feature-codes';
-import { OnDemandFeature } from './features/on-demand';
-import { PauseFeature } from './features/pause';
-import type { Feature } from './features/subscriptions';
-import { ToggleFeature, type ToggleState } from './features/toggle';
-import { TransferFollowFeature } from './features/transfer-follow';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { Decision } from './policy/types';
@@ -42,27 +35,25 @@ export interface DaemonParts {
   config: () => FsrecdConfig;
   esl: EslClient;
   sink: RecordingSink;
-  toggles: ToggleState;
   decide: (call: Call) => Decision;
   namePath: NamePath;
   log: Logger;
   metrics: Metrics;
-  /** How long the *26 confirmation plays before fsrecd hangs the call up. */
-  toggleHangupAfterMs?: number;
+  /** The bus the composition root shares with the spool and the features (a new one when absent). */
+  bus?: Bus;
 }
 
 export class Daemon {
-  readonly bus = new Bus();
+  readonly bus: Bus;
   readonly registry: CallRegistry;
   readonly recorder: Recorder;
-  readonly #featureCodes: FeatureCodes;
-  readonly #features: Feature[];
   #resyncing: Promise<void> | undefined;
   #eventsSeen = 0;
   #eventFailures = 0;
 
   constructor(private readonly parts: DaemonParts) {
     const { config, esl, log, metrics } = parts;
+    this.bus = parts.bus ?? new Bus();
     // One bad event or a failing handler costs that event, never the process: counted, logged once per kind.
     this.bus.onError((f) => {
       metrics.inc('fsrecd_event_errors_total', 'Bus listeners that threw or rejected (the event was dropped for that listener)', { event: f.event });
@@ -83,16 +74,6 @@ export class Daemon {
       log,
       metrics,
     });
-    this.#featureCodes = new FeatureCodes(this.bus, config, log);
-    this.#features = [
-      this.#featureCodes,
-      new ToggleFeature(this.bus, config, parts.toggles, { api, hangupAfterMs: parts.toggleHangupAfterMs ?? 1500 }, log, metrics),
-      new OnDemandFeature(this.bus, { config, recorder: this.recorder, namePath: parts.namePath, api, log, metrics }),
-      new PauseFeature(this.bus, config, this.recorder, log),
-      new AnnouncementFeature(this.bus, api, log),
-      new TransferFollowFeature(this.bus, { recorder: this.recorder, namePath: parts.namePath, log }),
-    ];
-    for (const f of this.#features) f.start();
     esl.on('event', (ev) => this.#onEvent(ev));
     esl.on('ready', () => void this.resync());
     esl.on('disconnected', (reason) => {
@@ -116,7 +97,6 @@ export class Daemon {
   /** Applies a new configuration to the parts that cache derived state; recordings in progress continue. */
   reconfigure(cfg: FsrecdConfig): void {
     this.registry.setVariableNames(variableNames(cfg));
-    this.#featureCodes.reconfigure(cfg);
   }
 
   /**
@@ -177,7 +157,6 @@ export class Daemon {
   /** Stops new work; recordings FreeSWITCH is making continue (they are FreeSWITCH's). */
   stopAccepting(): void {
     this.recorder.stopAccepting();
-    for (const f of this.#features) f.stop();
   }
 }
 

@@ -11,6 +11,8 @@ import type { Metrics } from '../metrics';
 import { entryFromJournal } from '../recordings/entry-from';
 import { RecordingIndex } from '../recordings/index-db';
 import { syncIndexFromJournal } from '../recordings/journal-sync';
+import type { Bus } from '../bus';
+import type { JournalEntry } from '../spool/journal';
 import { Spool, type SpoolOptions } from '../spool/spool';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
@@ -24,6 +26,8 @@ export interface SpoolSideOptions extends Pick<SpoolOptions, 'faults' | 'lock' |
   config: FsrecdConfig;
   log: Logger;
   metrics: Metrics;
+  /** The daemon's bus: each durable journal step is said there (`journaled`, `stored`), and the index follows it. */
+  bus?: Bus;
 }
 
 export interface SpoolSide {
@@ -36,6 +40,15 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
   const { config: cfg, log } = opts;
   const target = createStorageTarget(cfg.storage, log);
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  const follow = (e: JournalEntry): void => {
+    try {
+      index.upsert(entryFromJournal(e));
+    } catch (err) {
+      // The journal is the record; the index is rebuilt from it at the next open (or by reindex).
+      log.error('recordings index update failed', { recording: e.id, error: String(err) });
+    }
+  };
+  opts.bus?.on('journaled', follow);
   const spool = await Spool.open({
     stateDir: cfg.stateDir,
     spoolDir: cfg.spoolDir,
@@ -48,14 +61,8 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
     excludeDirs: [cfg.stateDir, ...(cfg.storage.type === 'local' ? [cfg.storage.dir] : [])],
     recordedPaths: opts.recordedPaths,
     recorderFollows: opts.recorderFollows,
-    onJournal: (e) => {
-      try {
-        index.upsert(entryFromJournal(e));
-      } catch (err) {
-        // The journal is the record; the index is rebuilt from it at the next open (or by reindex).
-        log.error('recordings index update failed', { recording: e.id, error: String(err) });
-      }
-    },
+    onJournal: (e) => (opts.bus ? opts.bus.emit('journaled', e) : follow(e)),
+    onStored: (e) => opts.bus?.emit('stored', e),
   });
   syncIndexFromJournal(index, spool.journal);
   return { target, index, spool };

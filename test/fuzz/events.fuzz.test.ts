@@ -118,12 +118,10 @@ default_account: {record_account: on}
     config: () => cfg,
     esl: esl as unknown as EslClient,
     sink,
-    toggles: { get: (d, u) => toggles.get(`${d}/${u}`), set: (d, u, v) => (toggles.set(`${d}/${u}`, v), Promise.resolve()) },
     decide: (call) => decideRecording(cfg, call, (d, u) => toggles.get(`${d}/${u}`)),
     namePath: recordingNamer(cfg),
     log,
     metrics: new Metrics(),
-    toggleHangupAfterMs: 1,
   });
   const failures: ListenerFailure[] = [];
   daemon.bus.onError((f) => failures.push(f));

@@ -4,6 +4,7 @@
  * what fsrecd does with FreeSWITCH's real event sequences (transfers, queues, arming), without sockets.
  */
 import { EventEmitter } from 'node:events';
+import { startFeatures } from '../../src/app';
 import { loadConfigFromString } from '../../src/config/load';
 import { Daemon } from '../../src/daemon';
 import type { EslClient, EslEvent } from '../../src/esl/types';
@@ -80,13 +81,13 @@ export async function captureDaemon(rules: string): Promise<CaptureDaemon> {
     config: () => cfg,
     esl: esl as unknown as EslClient,
     sink: sink.sink,
-    toggles: { get: () => undefined, set: () => Promise.resolve() },
     decide: (call) => decideRecording(cfg, call, () => undefined),
     namePath: recordingNamer(cfg),
     log: silentLogger(),
     metrics: new Metrics(),
-    toggleHangupAfterMs: 1,
   });
+  // The features as the daemon runs them (transfer following among them).
+  startFeatures({ bus: daemon.bus, config: () => cfg, recorder: daemon.recorder, toggles: { get: () => undefined, set: () => Promise.resolve() }, namePath: recordingNamer(cfg), api: (c) => esl.api(c), log: silentLogger(), metrics: new Metrics() });
   const paths = new Map<string, string>();
   const feed = (ev: EslEvent): void => {
     const captured = ev.get('Record-File-Path');
