@@ -10,9 +10,9 @@ import type { RecordingOptions } from './config/types';
 import type { RecordingMeta } from './model/recording';
 import type { Decision } from './policy/types';
 import type { JournalEntry } from './spool/journal';
-import { TypedBus } from './util/typed-bus';
+import { TypedBus } from './events/typed-bus';
 
-export type { ListenerFailure } from './util/typed-bus';
+export type { ListenerFailure } from './events/typed-bus';
 
 export type BusEvents = CallEvents & {
   /** The ESL session is up (after every reconnect) and the registry has re-synced. */

@@ -4,7 +4,7 @@
  * number of live calls, not the number of calls ever seen. Fields are validated where they are read
  * (leg-from-event.ts): an event without a valid channel uuid changes nothing, and none makes it throw.
  */
-import type { TypedBus } from '../util/typed-bus';
+import type { TypedBus } from '../events/typed-bus';
 import type { CallEvents } from './events';
 import { readRecordStart, readRecordStop } from './record-stop';
 import type { EslEvent } from '../esl/types';

@@ -2,6 +2,7 @@
  * The schema: every key the YAML may hold, checked and turned into FsrecdConfig. Unknown keys, wrong
  * types, bad regexes and bad templates are located errors; everything has a default.
  */
+import { isFileExtension } from './file-extension';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { templateProblem } from '../templates/template-env';
@@ -79,7 +80,7 @@ function options(ctx: Ctx, p: string[], v: unknown): Partial<RecordingOptions> {
   const fmt = o.format ?? o.filename_extension;
   if (fmt !== undefined) {
     const f = ctx.r.str([...p, 'format'], fmt, 'wav');
-    if (/^[a-z0-9]{1,8}$/i.test(f)) out.format = f.toLowerCase();
+    if (isFileExtension(f)) out.format = f.toLowerCase();
     else ctx.r.error([...p, 'format'], `not a file extension: ${JSON.stringify(f)}`);
   }
   if (o.min_seconds !== undefined) out.minSeconds = ctx.r.num([...p, 'min_seconds'], o.min_seconds, 0, 0, 86_400);
@@ -243,7 +244,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
   const crKey = top['call-recording'] !== undefined ? 'call-recording' : 'call_recording';
   const cr = r.map([crKey], top[crKey], ['filename_template', 'filename_extension', 'on_demand_filename_template']);
   const ext = r.str([crKey, 'filename_extension'], cr.filename_extension, d.naming.filenameExtension);
-  if (!/^[a-z0-9]{1,8}$/i.test(ext)) r.error([crKey, 'filename_extension'], `not a file extension: ${JSON.stringify(ext)}`);
+  if (!isFileExtension(ext)) r.error([crKey, 'filename_extension'], `not a file extension: ${JSON.stringify(ext)}`);
 
   const net = r.map(['network'], top.network, ['external_contexts', 'external_number_patterns']);
   const patterns = r.strList(['network', 'external_number_patterns'], net.external_number_patterns, []).flatMap((src, i) => {

@@ -1,6 +1,6 @@
 /** A feature's bus subscriptions, so stop() takes back exactly what start() gave. */
 import type { Bus, BusEvents } from '../bus';
-import type { Listener } from '../util/typed-bus';
+import type { Listener } from '../events/typed-bus';
 
 export interface Feature {
   /** Subscribes to the bus. */

@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { BusEvents } from '../../src/bus';
 import type { Leg } from '../../src/calls/types';
-import { EXCERPT_MAX, TypedBus, type ListenerFailure } from '../../src/util/typed-bus';
+import { EXCERPT_MAX, TypedBus, type ListenerFailure } from '../../src/events/typed-bus';
 import { recordToEvent } from '../../src/esl/event';
 import type { EslEvent } from '../../src/esl/types';
 import { waitFor } from '../helpers/wait-for';
