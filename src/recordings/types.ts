@@ -1,6 +1,6 @@
 /** A stored recording as the index, the CLI and the HTTP API show it. */
 import type { Direction, Network } from '../config/types';
-import type { SegmentStart, TransferKind } from '../model/recording';
+import type { SegmentStart, TransferKind, Party } from '../model/recording';
 
 /** Why it was recorded: a rule (account, user, device, queue, *26 toggle), *3 on demand, or found in spool_dir. */
 export type Trigger = 'rule' | 'on-demand' | 'adopted';
@@ -55,15 +55,8 @@ export interface RecordingEntry {
   agent?: string;
 }
 
-/** A party as the index keeps it (RecordingMeta's Party, checked). */
-export interface PartyInfo {
-  role: 'caller' | 'callee';
-  number: string;
-  name?: string;
-  user?: string;
-  device?: string;
-  legUuid?: string;
-}
+/** A party as the index keeps it: RecordingMeta's Party, checked when read. */
+export type PartyInfo = Party;
 
 /** One conversation in a grouped list: what its visible segments add up to, and the segments in order. */
 export interface ConversationSummary {
