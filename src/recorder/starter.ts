@@ -67,11 +67,13 @@ export class RecordingStarter {
       return true;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      const unknown = outcomeUnknown(err);
+      // Marked before any wait: the reconnect's resync may run meanwhile and must see it as unknown.
+      if (unknown && rec.state === 'starting') rec.state = 'unknown';
       await journaled;
-      if (outcomeUnknown(err)) {
+      if (unknown) {
         // The command may have reached FreeSWITCH, which then records on: RECORD_START/STOP, the call's end
         // or the next resync settle it. Journaled as still recording, never as failed.
-        if (rec.state === 'starting') rec.state = 'unknown';
         metrics.inc('fsrecd_record_start_unanswered_total', 'uuid_record commands whose reply was late or lost (settled from events)');
         log.warn('uuid_record reply late or lost; following the recording until FreeSWITCH says what became of it', { recording: meta.id, call: call.uuid, path, error: reason });
         await sink.note?.(meta.id, `uuid_record reply not received: ${reason}`);
