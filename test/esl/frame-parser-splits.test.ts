@@ -10,6 +10,9 @@ import { FrameParser, type EslFrame } from '../../src/esl/frame-parser';
 import { FIXTURE_DIR, fixture } from '../helpers/fixtures';
 import { parseAll } from '../helpers/frames';
 
+// every byte of every capture is a cut point: 20-30 s here, more on a slow machine.
+t.setTimeout(240_000);
+
 const CAPTURES = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.raw')).sort();
 
 /**

@@ -10,6 +10,9 @@ import { randomInt } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { ModelFailure, ModelRun } from './model/run';
 
+// 10,000 checked steps take 40-90 s on 2 busy cores; the per-file default (120 s) would be a coin toss on a slow CI machine.
+t.setTimeout(300_000);
+
 function positive(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
