@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 NPM ?= npm
 
-.PHONY: all build test typecheck lint unit demo bench bench-index clean install install-files
+.PHONY: all build test typecheck lint unit demo bench bench-index bench-start clean install install-files
 
 all: build
 
@@ -39,6 +39,10 @@ bench: build
 # The recordings index alone (BENCH_INDEX_ROWS=1000000 by default).
 bench-index: build
 	node --import tsx bench/index-query.ts
+
+# Audio lost at the start of a call, per start mode, at 50 and 200 calls/s (section 6 of make bench).
+bench-start: build
+	node --import tsx bench/audio-lost-run.ts
 
 clean:
 	rm -rf dist .tap coverage
