@@ -2,7 +2,7 @@
  * Conversations across transfers. A recording rides on one channel; when that channel leaves a bridge
  * (attended transfer: uuid_bridge, REFER with Replaces, att_xfer) the conversation goes on between its far
  * party and someone new. The far party "carries" the conversation until it is bridged again, when the
- * recorder starts the next segment on it (captures 10 and 11; docs/design.md, "Transfers").
+ * recorder starts the next segment on it (captures 10 and 11; README, "Transfers: one conversation, in segments").
  */
 import type { RecordingOptions } from '../config/types';
 import type { TransferKind } from '../model/recording';
