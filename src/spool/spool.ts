@@ -257,7 +257,8 @@ export class Spool implements RecordingSink {
     const keepMs = this.opts.upload.journalKeepDays * 86_400_000;
     let removed = 0;
     for (const e of [...this.journal.entries.values()]) {
-      if (!TERMINAL.has(e.state) || now - (Date.parse(e.updatedAt) || now) < keepMs || this.#writes.failing(e.id)) continue;
+      // Only what the disk already says is final: an entry whose last write is still queued or failing stays.
+      if (!TERMINAL.has(e.state) || this.journal.durableState(e.id) !== e.state || now - (Date.parse(e.updatedAt) || now) < keepMs || this.#writes.failing(e.id)) continue;
       // A file still at the path keeps its entry: the scan must know a stored copy, or finish a failed one.
       if (await stat(e.meta.path).then(() => true, () => false)) continue;
       await this.journal.remove(e.id);

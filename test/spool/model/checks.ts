@@ -144,10 +144,14 @@ export function checkFinal(recs: readonly ModelRecording[], obs: Observation, ga
     // the next run closes it as discarded with cause no-file-after-restart (FreeSWITCH's own cause died with
     // the process that heard it). Nothing stored, nothing lost: the README's Guarantees say so.
     const closedAfterRestart = last?.state === 'discarded' && last.result?.completionCause === 'no-file-after-restart';
-    if (outcome === 'discarded' && !closedAfterRestart && (last?.state !== 'discarded' || last.result?.completionCause !== r.discardCause)) {
+    // A write that failed at journal.fsync-dir had already renamed the new state into place: the disk took
+    // it, no listener heard it, and the entry was later pruned (only final states are). Gone from the journal
+    // with "recording" as the last state heard means a final state reached the disk (seed 219277237).
+    const prunedUnheard = last?.state === 'recording' && r.meta !== undefined && !obs.journal.has(r.meta.id) && !r.onDisk;
+    if (outcome === 'discarded' && !closedAfterRestart && !prunedUnheard && (last?.state !== 'discarded' || last.result?.completionCause !== r.discardCause)) {
       bad.push(`journal last said ${last ? `${last.state} (${last.result?.completionCause ?? ''})` : 'nothing'}, want discarded with FreeSWITCH's cause ${r.discardCause}: ${describeRecording(r)}`);
     }
-    if (outcome === 'failed' && !closedAfterRestart && last?.state !== 'failed') bad.push(`journal last said ${last?.state ?? 'nothing'}, want failed: ${describeRecording(r)}`);
+    if (outcome === 'failed' && !closedAfterRestart && !prunedUnheard && last?.state !== 'failed') bad.push(`journal last said ${last?.state ?? 'nothing'}, want failed: ${describeRecording(r)}`);
   }
   const objects = audioObjects(obs, garbage);
   if (objects.length !== expectedObjects) bad.push(`storage holds ${objects.length} recordings, the model made ${expectedObjects} to store`);
