@@ -21,7 +21,9 @@ export const CRASH_POINTS = [
   'upload.put-object',
   'upload.put-metadata',
   'upload.verify',
-  // The verified local copy is removed (keep_local_days: 0), after the journal says stored.
+  // The verified local copy is removed (keep_local_days: 0), after the journal says stored: moved aside,
+  // checked, unlinked (or put back when a writer got in between).
+  'spool.set-aside-local',
   'spool.unlink-local',
   'spool.after-unlink-local',
   // The lock that makes one process the spool's owner.

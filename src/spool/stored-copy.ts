@@ -2,26 +2,56 @@
  * Removing the local copy of a stored recording: after an upload (keep_local_days: 0) and when the scan
  * finds a copy past keep_local_days. Only the very file that was verified in storage is ever removed.
  */
-import { stat, unlink } from 'node:fs/promises';
+import { link, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import type { FileIdentity, Journal, JournalEntry } from './journal';
 import { sameFile } from './scan-decision';
 
-/** Removes the local file only if it is the very file that was verified in storage. */
+/**
+ * Removes the local file only if it is the very file that was verified in storage. The file is first moved
+ * aside (an atomic rename), then checked, then unlinked: between a check at its path and an unlink there, a
+ * writer (a dialplan recording reusing the name) could put a new file at the path, and that file would go.
+ * What the rename took is checked where nobody else looks; if it is not the verified file it is put back.
+ */
 export async function removeVerifiedCopy(e: JournalEntry, journal: Journal, faults: Faults, log: Logger): Promise<void> {
   // Only once "stored" is on disk: a crash after the unlink must find the record of where the file went.
   if (journal.durableState(e.id) !== 'stored') return;
-  const st = await stat(e.meta.path).catch(() => undefined);
+  const path = e.meta.path;
+  const st = await stat(path).catch(() => undefined);
   if (!st) return;
-  const now: FileIdentity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
-  if (e.verified ? !sameFile(now, e.verified) : st.size !== e.size) {
-    log.warn('a different file is at a stored recording\'s path; it is kept and stored as its own recording', { recording: e.id, path: e.meta.path });
+  if (!isVerified(st, e)) {
+    log.warn('a different file is at a stored recording\'s path; it is kept and stored as its own recording', { recording: e.id, path });
+    return;
+  }
+  // Dot-named: the spool scan never takes it for a recording (a crash right here leaves only this copy).
+  const aside = join(dirname(path), `.${basename(path)}.fsrecd-removing`);
+  faults.at('spool.set-aside-local');
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('could not remove a stored recording\'s local copy', { path, error: String(err) });
+    return;
+  }
+  const moved = await stat(aside).catch(() => undefined);
+  if (moved && !isVerified(moved, e)) {
+    // A writer got in between: its file goes back (link refuses to replace a newer one; then it stays aside
+    // under a name the scan skips, and the operator is told).
+    await link(aside, path).then( // durable-exempt: puts back another writer's file moved a moment ago; no state of ours changes
+      () => unlink(aside), // durable-exempt: the file is back at its path; this drops the second name only
+      (err: unknown) => log.error('a file written at a stored recording\'s path during its removal is kept aside', { path, kept: aside, error: String(err) }),
+    );
     return;
   }
   faults.at('spool.unlink-local');
-  await unlink(e.meta.path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') log.warn('could not remove a stored recording\'s local copy', { path: e.meta.path, error: err.message });
+  await unlink(aside).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') log.warn('could not remove a stored recording\'s local copy', { path: aside, error: err.message });
   });
   faults.at('spool.after-unlink-local');
+}
+
+function isVerified(st: { size: number; mtimeMs: number; ino: number; dev: number }, e: JournalEntry): boolean {
+  const now: FileIdentity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+  return e.verified ? sameFile(now, e.verified) : st.size === e.size;
 }

@@ -8,11 +8,12 @@ import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FailAt } from '../../src/durability/faults';
+import { FailAt, type Faults } from '../../src/durability/faults';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
 import type { RecordingMeta } from '../../src/model/recording';
-import { entryFileName, Journal } from '../../src/spool/journal';
+import { entryFileName, Journal, type JournalEntry } from '../../src/spool/journal';
+import { removeVerifiedCopy } from '../../src/spool/stored-copy';
 import { acquireSpoolLock, LOCK_FILE, SpoolLockedError } from '../../src/spool/lock';
 import { Spool, type SpoolOptions } from '../../src/spool/spool';
 import { LocalTarget } from '../../src/storage/local-target';
@@ -198,7 +199,37 @@ t.test('fsrecd sync (retryNow) while a journal write waits to be retried: the re
   await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success' });
   t.equal(spool.status().journalWritesFailing, 1, 'a write is waiting for its retry');
   spool.retryNow();
-  await waitFor(() => spool.status().journalWritesFailing === 0 && spool.journal.entries.get(m.id)?.state === 'stored', 'retried and stored');
+  await waitFor(() => spool.status().journalWritesFailing === 0 && spool.journal.durableState(m.id) === 'stored', 'retried and stored on disk');
   const onDisk = JSON.parse(readFileSync(join(stateDir, 'journal', entryFileName(m.id)), 'utf8')) as { state: string };
   t.equal(onDisk.state, 'stored', 'no write left waiting forever: the journal on disk says stored');
+});
+
+t.test('a writer that puts a new file at the path while its verified copy is being removed keeps its file (2)', async (t) => {
+  const { spoolDir, stateDir } = setup(t);
+  const journal = new Journal(join(stateDir, 'journal'));
+  await journal.load(() => undefined);
+  const m = meta(spoolDir, 'race.wav');
+  writeFileSync(m.path, 'the stored recording');
+  const st = statSync(m.path);
+  await journal.put({ id: m.id, state: 'stored', meta: m, key: 'race.wav', attempts: 1, updatedAt: '', size: st.size, verified: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev } });
+  // Right after the check at the path and before the file is moved aside, FreeSWITCH opens the name again
+  // (truncating the same inode) and writes a new recording.
+  const writerGetsIn: Faults = {
+    at: (point) => {
+      if (point === 'spool.set-aside-local') {
+        writeFileSync(m.path, 'a new recording, longer than the first one');
+        aged(m.path, 5_000);
+      }
+    },
+  };
+  await removeVerifiedCopy(journal.entries.get(m.id) as JournalEntry, journal, writerGetsIn, silentLogger());
+  t.equal(readFileSync(m.path, 'utf8'), 'a new recording, longer than the first one', 'the new file is back at its path, not deleted');
+  t.same(readdirSync(spoolDir).filter((f) => f.includes('fsrecd-removing')), [], 'nothing left aside');
+  // Without a writer, the verified copy goes.
+  const plain = meta(spoolDir, 'plain.wav');
+  writeFileSync(plain.path, 'stored');
+  const ps = statSync(plain.path);
+  await journal.put({ id: plain.id, state: 'stored', meta: plain, key: 'plain.wav', attempts: 1, updatedAt: '', size: ps.size, verified: { size: ps.size, mtimeMs: ps.mtimeMs, ino: ps.ino, dev: ps.dev } });
+  await removeVerifiedCopy(journal.entries.get(plain.id) as JournalEntry, journal, { at: () => undefined }, silentLogger());
+  t.notOk(existsSync(plain.path), 'the verified copy is removed');
 });

@@ -194,6 +194,7 @@ export class ModelRun {
       [
         `seed=${this.opts.seed} step=${this.step} (${this.config}): ${violations.length} violation(s)`,
         ...violations.slice(0, 12).map((v) => `  - ${v}`),
+        ...(process.env.MODEL_TRAIL ? this.trail.filter((l) => l.includes(process.env.MODEL_TRAIL as string)).map((l) => `  trail ${l}`) : []),
         `last steps (replay with MODEL_SEED=${this.opts.seed} MODEL_STEPS=${this.opts.steps}):`,
         ...this.trail.slice(-20).map((s) => `  ${s}`),
       ].join('\n'),
