@@ -4,7 +4,7 @@
  * or adopted. Entries an earlier run started whose file vanished are closed as discarded.
  */
 import { stat } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import type { Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import type { RecordingSink } from '../model/recording';
@@ -14,7 +14,7 @@ import { adoptedMeta } from './adopted-meta';
 import type { DurableJournal } from './durable-journal';
 import type { Journal, JournalEntry } from './journal';
 import { decideScan, type FoundFile, type ScanContext } from './scan-decision';
-import { removeVerifiedCopy } from './stored-copy';
+import { finishRemoval, isAside, removeVerifiedCopy } from './stored-copy';
 
 export interface ScannerOptions {
   spoolDir: string;
@@ -52,8 +52,12 @@ export class Scanner {
     };
     const candidates: Candidate[] = [];
     const seen = new Set<string>();
-    for await (const path of walkFiles(this.opts.spoolDir, this.opts.excludeDirs)) {
+    for await (const path of walkFiles(this.opts.spoolDir, this.opts.excludeDirs, isAside)) {
       if (this.opts.stopped()) return;
+      if (isAside(basename(path))) {
+        await finishRemoval(path, this.opts.journal, this.opts.faults, this.opts.log);
+        continue;
+      }
       seen.add(path);
       const st = await stat(path).catch(() => undefined);
       if (!st || !st.isFile()) continue;

@@ -25,8 +25,8 @@ export async function removeVerifiedCopy(e: JournalEntry, journal: Journal, faul
     log.warn('a different file is at a stored recording\'s path; it is kept and stored as its own recording', { recording: e.id, path });
     return;
   }
-  // Dot-named: the spool scan never takes it for a recording (a crash right here leaves only this copy).
-  const aside = join(dirname(path), `.${basename(path)}.fsrecd-removing`);
+  // Dot-named: the spool scan never takes it for a recording; a crash right here leaves it for finishRemoval.
+  const aside = asideOf(path);
   faults.at('spool.set-aside-local');
   try {
     await rename(path, aside);
@@ -54,4 +54,35 @@ export async function removeVerifiedCopy(e: JournalEntry, journal: Journal, faul
 function isVerified(st: { size: number; mtimeMs: number; ino: number; dev: number }, e: JournalEntry): boolean {
   const now: FileIdentity = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
   return e.verified ? sameFile(now, e.verified) : st.size === e.size;
+}
+
+const ASIDE_SUFFIX = '.fsrecd-removing';
+
+function asideOf(path: string): string {
+  return join(dirname(path), `.${basename(path)}${ASIDE_SUFFIX}`);
+}
+
+/** A name the spool scan must see although it is dotted: a copy a crash left moved aside. */
+export function isAside(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(ASIDE_SUFFIX);
+}
+
+/**
+ * A copy a crash left moved aside: the verified copy of a stored recording is unlinked as planned; anything
+ * else goes back to its path (when the path is free) so the scan treats it as the recording it is.
+ */
+export async function finishRemoval(aside: string, journal: Journal, faults: Faults, log: Logger): Promise<void> {
+  const path = join(dirname(aside), basename(aside).slice(1, -ASIDE_SUFFIX.length));
+  const st = await stat(aside).catch(() => undefined);
+  if (!st) return;
+  const owner = journal.byPath(path);
+  if (owner && journal.durableState(owner.id) === 'stored' && isVerified(st, owner)) {
+    faults.at('spool.unlink-local');
+    await unlink(aside).catch(() => undefined);
+    return;
+  }
+  await link(aside, path).then( // durable-exempt: puts a file moved aside back at its own free path
+    () => unlink(aside), // durable-exempt: the file is back at its path; this drops the second name only
+    (err: unknown) => log.error('a file moved aside during a removal cannot go back to its path; it is kept', { path, kept: aside, error: String(err) }),
+  );
 }

@@ -5,7 +5,7 @@
  * the daemon's own state never scanned (4).
  */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailAt, type Faults } from '../../src/durability/faults';
@@ -99,7 +99,7 @@ t.test('a failing journal write (ENOSPC) is retried until it lands; status and h
   t.equal(during.journalWritesFailing, 1, 'the entry whose write failed is counted');
   t.match(during.problems.join('\n'), /journal entry not written .*ENOSPC/, 'status names the problem');
   t.match(metrics.render(), /fsrecd_journal_write_failures_total \d+/, 'and a metric counts it');
-  await waitFor(() => spool.journal.entries.get(m.id)?.state === 'stored' && spool.status().journalWritesFailing === 0, 'stored once the disk has room');
+  await waitFor(() => spool.journal.durableState(m.id) === 'stored' && spool.status().journalWritesFailing === 0 && !existsSync(m.path), 'stored once the disk has room, then the local copy removed');
   const onDisk = JSON.parse(readFileSync(join(stateDir, 'journal', entryFileName(m.id)), 'utf8')) as { state: string };
   t.equal(onDisk.state, 'stored', 'the journal on disk says stored');
   t.equal(readFileSync(join(stored, 'full.wav'), 'utf8'), 'audio while the disk is full');
@@ -232,4 +232,24 @@ t.test('a writer that puts a new file at the path while its verified copy is bei
   await journal.put({ id: plain.id, state: 'stored', meta: plain, key: 'plain.wav', attempts: 1, updatedAt: '', size: ps.size, verified: { size: ps.size, mtimeMs: ps.mtimeMs, ino: ps.ino, dev: ps.dev } });
   await removeVerifiedCopy(journal.entries.get(plain.id) as JournalEntry, journal, { at: () => undefined }, silentLogger());
   t.notOk(existsSync(plain.path), 'the verified copy is removed');
+});
+
+t.test('a crash while the verified copy was moved aside: the next scan finishes the removal, or puts a stranger back', async (t) => {
+  const { spoolDir, stateDir, stored } = setup(t);
+  const m = meta(spoolDir, 'aside.wav');
+  writeFileSync(m.path, 'verified bytes');
+  const st = statSync(m.path);
+  const journal = new Journal(join(stateDir, 'journal'));
+  await journal.load(() => undefined);
+  await journal.put({ id: m.id, state: 'stored', meta: m, key: 'aside.wav', attempts: 1, updatedAt: '', size: st.size, verified: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev } });
+  // What a kill -9 between the rename and the unlink leaves: the verified copy under its dotted name.
+  renameSync(m.path, join(spoolDir, '.aside.wav.fsrecd-removing'));
+  const stranger = join(spoolDir, '.other.wav.fsrecd-removing');
+  writeFileSync(stranger, 'a file that is no stored copy');
+  const spool = await spoolWith(t, { stateDir, spoolDir, target: new LocalTarget(stored), recordedPaths: async () => new Set() });
+  await spool.start();
+  await spool.scan();
+  t.notOk(existsSync(join(spoolDir, '.aside.wav.fsrecd-removing')), 'the verified copy moved aside is removed');
+  t.notOk(existsSync(stranger), 'the stranger is no longer aside');
+  t.equal(readFileSync(join(spoolDir, 'other.wav'), 'utf8'), 'a file that is no stored copy', 'it is back at its own path, for the scan to store');
 });
