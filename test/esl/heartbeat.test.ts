@@ -53,7 +53,8 @@ t.test('a silent FreeSWITCH is a drop: connected goes false, one clear log line,
   s.freeze();
   await waitFor(() => !esl.connected, 'connected to go false', 5000);
   const detectedMs = Date.now() - frozenAt;
-  t.ok(detectedMs >= 300 && detectedMs < 2000, `noticed after ${detectedMs} ms (bound 300 ms)`);
+  // The bound runs from the last frame, which came before the freeze (at connect): only an upper bound holds.
+  t.ok(detectedMs < 2000, `noticed within 2 s of the silence (after ${detectedMs} ms; bound 300 ms from the last frame)`);
   t.same(reasons, ['no HEARTBEAT or other frame from FreeSWITCH for 300 ms; treating the connection as lost']);
   await waitFor(() => closed >= 1, 'the client to close the silent socket');
 
