@@ -4,16 +4,26 @@
  * listener (src/http/access.ts) keeps the last good set. Parsing only: hashing passwords, checking them
  * and sessions are the listener's (src/http/).
  *
- *   tokens_file, one per line:  <token> [<tenant>]
- *   users_file, one per line:   <name>:<password or $scrypt$ hash from `fsrecd passwd`>[:<tenant>]
+ *   tokens_file, one per line:  <token> [<tenant>] [role=admin]
+ *   users_file, one per line:   <name>:<password or $scrypt$ hash from `fsrecd passwd`>[:<tenant>][:role=admin]
+ *
+ * The role is optional and `reader` when absent, so a file written before roles existed reads exactly as
+ * it did. It is written `role=…` because a tenant can never contain "=": a last field `role=…` could not
+ * have been a tenant in any file that parsed before, so nothing old changes meaning.
  */
 import { createHash } from 'node:crypto';
+
+/** reader: list, play, download, presign. admin: also delete, hold, release and read the audit trail. */
+export type Role = 'reader' | 'admin';
+export const ROLES: readonly Role[] = ['reader', 'admin'];
 
 export interface Principal {
   /** For logs and /api/whoami: "token on line 3" or the user name. Never the secret. */
   name: string;
   /** Sees only this tenant's recordings; undefined = every tenant, and /metrics. */
   tenant?: string;
+  /** What it may do to what it sees; `reader` unless its line says `role=admin`. */
+  role: Role;
 }
 
 export interface CredentialIssue {
@@ -25,7 +35,7 @@ export interface CredentialIssue {
 
 export interface TokenEntry {
   principal: Principal;
-  /** Changes when the line's token or tenant does: a session opened with it ends then. */
+  /** Changes when the line's token, tenant or role does: a session opened with it ends then. */
   fingerprint: string;
 }
 
@@ -33,7 +43,7 @@ export interface UserEntry {
   principal: Principal;
   /** Plain password, or $scrypt$N$salt$hash. */
   secret: string;
-  /** Changes when the user's password, hash or tenant does: a session opened with it ends then. */
+  /** Changes when the user's password, hash, tenant or role does: a session opened with it ends then. */
   fingerprint: string;
 }
 
@@ -54,21 +64,45 @@ function lines(text: string): { no: number; text: string }[] {
   return text.split(/\r?\n/).map((t, i) => ({ no: i + 1, text: t })).filter((l) => l.text.trim() !== '' && !l.text.trimStart().startsWith('#'));
 }
 
+const ROLE_FIELD = /^role=(.*)$/s;
+const ROLE_PROBLEM = (value: string): string => `role ${JSON.stringify(value)}: expected role=reader or role=admin`;
+
+/** A reader's fingerprint is what it was before roles existed; an admin's differs, so a demotion ends its sessions. */
+function roleMark(role: Role): string {
+  return role === 'reader' ? '' : `\0role=${role}`;
+}
+
+function roleOf(value: string): Role | undefined {
+  return (ROLES as readonly string[]).includes(value) ? (value as Role) : undefined;
+}
+
 export function parseTokens(text: string, file: string, into: Credentials, issues: CredentialIssue[]): void {
   for (const l of lines(text)) {
     const col = l.text.length - l.text.trimStart().length + 1;
-    const [token, tenant, ...rest] = l.text.trim().split(/\s+/);
-    if (!token || token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
+    const fields = [...l.text.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: (m.index ?? 0) + 1 }));
+    const [token, ...more] = fields;
+    if (!token || token.text.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token.text)) {
       issues.push({ file, line: l.no, column: col, message: `a token is at least ${MIN_TOKEN_LENGTH} printable characters (make one with: fsrecd token)` });
       continue;
     }
+    // The role is the last field when it is there: `<token> role=admin` or `<token> <tenant> role=admin`.
+    const last = more[more.length - 1];
+    const roleField = last && ROLE_FIELD.exec(last.text);
+    if (roleField) more.pop();
+    const [tenantField, ...rest] = more;
+    const tenant = tenantField?.text;
     if (rest.length || (tenant !== undefined && !TENANT.test(tenant))) {
-      issues.push({ file, line: l.no, column: col + token.length + 1, message: 'expected "<token> [<tenant>]"' });
+      issues.push({ file, line: l.no, column: col + token.text.length + 1, message: 'expected "<token> [<tenant>] [role=admin]"' });
       continue;
     }
-    const hash = sha256(token);
+    const role = roleField ? roleOf(roleField[1] as string) : 'reader';
+    if (!role) {
+      issues.push({ file, line: l.no, column: (last?.column ?? col) + 'role='.length, message: ROLE_PROBLEM(roleField?.[1] ?? '') });
+      continue;
+    }
+    const hash = sha256(token.text);
     if (into.tokens.has(hash)) issues.push({ file, line: l.no, column: col, message: 'this token is listed twice' });
-    into.tokens.set(hash, { principal: { name: `token on line ${l.no}`, tenant }, fingerprint: sha256(`token\0${hash}\0${tenant ?? ''}`) });
+    into.tokens.set(hash, { principal: { name: `token on line ${l.no}`, tenant, role }, fingerprint: sha256(`token\0${hash}\0${tenant ?? ''}${roleMark(role)}`) });
   }
 }
 
@@ -78,11 +112,19 @@ export function parseUsers(text: string, file: string, into: Credentials, issues
     const col = l.text.length - l.text.trimStart().length + 1;
     const first = t.indexOf(':');
     if (first <= 0) {
-      issues.push({ file, line: l.no, column: col, message: 'expected "<name>:<password>[:<tenant>]"' });
+      issues.push({ file, line: l.no, column: col, message: 'expected "<name>:<password>[:<tenant>][:role=admin]"' });
       continue;
     }
     const name = t.slice(0, first);
     let secret = t.slice(first + 1);
+    // A last field role=… is the role (it was never a valid tenant: a tenant has no "="); then the tenant as before.
+    let roleText: string | undefined;
+    const roleAt = secret.lastIndexOf(':');
+    const roleField = roleAt >= 0 ? ROLE_FIELD.exec(secret.slice(roleAt + 1)) : null;
+    if (roleField) {
+      roleText = roleField[1] as string;
+      secret = secret.slice(0, roleAt);
+    }
     let tenant: string | undefined;
     const last = secret.lastIndexOf(':');
     if (last >= 0) {
@@ -97,13 +139,18 @@ export function parseUsers(text: string, file: string, into: Credentials, issues
       issues.push({ file, line: l.no, column: col + first + 1 + last + 1, message: `tenant ${JSON.stringify(tenant)}: use letters, digits and . _ @ - (a password may not contain ":")` });
       continue;
     }
+    const role = roleText === undefined ? 'reader' : roleOf(roleText);
+    if (!role) {
+      issues.push({ file, line: l.no, column: col + first + 1 + roleAt + 1 + 'role='.length, message: ROLE_PROBLEM(roleText ?? '') });
+      continue;
+    }
     if (secret.startsWith('$scrypt$') ? !parseScrypt(secret) : secret.length < 8) {
       const message = secret.startsWith('$scrypt$') ? `malformed $scrypt$ hash, or its cost is not a power of two from ${MIN_SCRYPT_N} to ${MAX_SCRYPT_N} (make one with: fsrecd passwd NAME)` : 'a password is at least 8 characters';
       issues.push({ file, line: l.no, column: col + first + 1, message });
       continue;
     }
     if (into.users.has(name)) issues.push({ file, line: l.no, column: col, message: `user ${name} is listed twice` });
-    into.users.set(name, { principal: { name, tenant }, secret, fingerprint: sha256(`user\0${name}\0${secret}\0${tenant ?? ''}`) });
+    into.users.set(name, { principal: { name, tenant, role }, secret, fingerprint: sha256(`user\0${name}\0${secret}\0${tenant ?? ''}${roleMark(role)}`) });
   }
 }
 

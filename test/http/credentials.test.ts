@@ -29,8 +29,8 @@ t.test('mistakes in a credentials file are config errors located in that file', 
   const errors = r.ok ? [] : r.errors.map(String);
   t.same(errors, [
     `${dir}/tokens:3:1: http.tokens_file: a token is at least 20 printable characters (make one with: fsrecd token)`,
-    `${dir}/tokens:4:33: http.tokens_file: expected "<token> [<tenant>]"`,
-    `${dir}/tokens:5:35: http.tokens_file: expected "<token> [<tenant>]"`,
+    `${dir}/tokens:4:33: http.tokens_file: expected "<token> [<tenant>] [role=admin]"`,
+    `${dir}/tokens:5:35: http.tokens_file: expected "<token> [<tenant>] [role=admin]"`,
     `${dir}/users:2:1: http.users_file: user name "bad name": use letters, digits and . _ @ -`,
     `${dir}/users:3:8: http.users_file: a password is at least 8 characters`,
     `${dir}/users:4:3: http.users_file: malformed $scrypt$ hash, or its cost is not a power of two from 1024 to 32768 (make one with: fsrecd passwd NAME)`,
@@ -57,10 +57,10 @@ t.test('Access: tokens, basic users, edits picked up, a bad edit keeps the last 
   let now = 1_000_000;
   const access = new Access({ tokensFile: tokens, usersFile: users }, silentLogger(), { now: () => now });
   const as = async (r: IncomingMessage) => who(await access.authenticate(r));
-  t.same(await as(req({ authorization: `Bearer ${TOKEN}` })), { name: 'token on line 1', tenant: 'acme' });
+  t.same(await as(req({ authorization: `Bearer ${TOKEN}` })), { name: 'token on line 1', tenant: 'acme', role: 'reader' });
   t.equal(await as(req({ authorization: `Bearer ${TOKEN}x` })), undefined);
   const basic = (u: string, p: string) => req({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
-  t.same(await as(basic('ops', 'long enough pw')), { name: 'ops', tenant: undefined });
+  t.same(await as(basic('ops', 'long enough pw')), { name: 'ops', tenant: undefined, role: 'reader' });
   t.equal(await as(basic('ops', 'long enough pX')), undefined);
   t.equal(await as(basic('nobody', 'long enough pw')), undefined);
   t.equal(await as(req({})), undefined);
@@ -68,19 +68,19 @@ t.test('Access: tokens, basic users, edits picked up, a bad edit keeps the last 
   const session = await access.login({ token: TOKEN }, '192.0.2.1');
   const sid = session.kind === 'ok' ? session.sessionId : t.fail('token login refused');
   const cookie = req({ cookie: `other=1; fsrecd_session=${sid}` });
-  t.same(await as(cookie), { name: 'token on line 1', tenant: 'acme' });
+  t.same(await as(cookie), { name: 'token on line 1', tenant: 'acme', role: 'reader' });
 
   // The operator removes the token: the next check (a second later) reloads, and its session ends too.
   edit(tokens, `# revoked\n${TOKEN}2 acme\n`);
-  t.same(await as(req({ authorization: `Bearer ${TOKEN}` })), { name: 'token on line 1', tenant: 'acme' }, 'within the second: not re-read yet');
+  t.same(await as(req({ authorization: `Bearer ${TOKEN}` })), { name: 'token on line 1', tenant: 'acme', role: 'reader' }, 'within the second: not re-read yet');
   now += 1001;
   t.equal(await as(req({ authorization: `Bearer ${TOKEN}` })), undefined, 'revoked');
   t.equal(await as(cookie), undefined, 'and the session it opened');
-  t.same(await as(req({ authorization: `Bearer ${TOKEN}2` })), { name: 'token on line 2', tenant: 'acme' });
+  t.same(await as(req({ authorization: `Bearer ${TOKEN}2` })), { name: 'token on line 2', tenant: 'acme', role: 'reader' });
 
   edit(tokens, 'too short\n');
   now += 1001;
-  t.same(await as(req({ authorization: `Bearer ${TOKEN}2` })), { name: 'token on line 2', tenant: 'acme' }, 'a bad edit keeps the last good credentials');
+  t.same(await as(req({ authorization: `Bearer ${TOKEN}2` })), { name: 'token on line 2', tenant: 'acme', role: 'reader' }, 'a bad edit keeps the last good credentials');
 
   now += 13 * 3600_000;
   const old = await access.login({ user: 'ops', password: 'long enough pw' }, '192.0.2.1');
@@ -114,8 +114,8 @@ t.test('a session lasts only while the credential that opened it is unchanged', 
   edit(tokens, `${TOKEN}-replaced acme\n${second}\n`);
   reload();
   t.equal(await as(viaToken), undefined, 'the replaced token\'s session ends');
-  t.same(await as(viaSecond), { name: 'token on line 2', tenant: undefined }, 'another token\'s session goes on');
-  t.same(await as(req({ authorization: `Bearer ${TOKEN}-replaced` })), { name: 'token on line 1', tenant: 'acme' });
+  t.same(await as(viaSecond), { name: 'token on line 2', tenant: undefined, role: 'reader' }, 'another token\'s session goes on');
+  t.same(await as(req({ authorization: `Bearer ${TOKEN}-replaced` })), { name: 'token on line 1', tenant: 'acme', role: 'reader' });
 
   // A token's tenant changes: a different credential, so its session ends.
   const scoped = await open({ token: second });
@@ -127,13 +127,13 @@ t.test('a session lasts only while the credential that opened it is unchanged', 
   const moved = await open({ token: second });
   edit(tokens, `# comment\n${TOKEN}-replaced acme\n${second} other\n`);
   reload();
-  t.same(await as(moved), { name: 'token on line 3', tenant: 'other' }, 'a token that only moved keeps its session');
+  t.same(await as(moved), { name: 'token on line 3', tenant: 'other', role: 'reader' }, 'a token that only moved keeps its session');
 
   // A password change: the user name stays, the hash line does not.
   const viaOps = await open({ user: 'ops', password: 'long enough pw' });
   const viaDev = await open({ user: 'dev', password: 'another long pw' });
   const basicOps = req({ authorization: `Basic ${Buffer.from('ops:long enough pw').toString('base64')}` });
-  t.same(await as(basicOps), { name: 'ops', tenant: undefined }, 'basic auth, remembered for a while');
+  t.same(await as(basicOps), { name: 'ops', tenant: undefined, role: 'reader' }, 'basic auth, remembered for a while');
   t.equal(access.sessionCount, 3, 'moved, ops and dev');
   edit(users, `${opsLine('a brand new password')}dev:another long pw\n`);
   reload();
@@ -141,13 +141,13 @@ t.test('a session lasts only while the credential that opened it is unchanged', 
   t.equal(access.sessionCount, 2, 'the reload itself ended the old password\'s session');
   t.equal(await as(viaOps), undefined, 'the old password\'s session ends');
   t.equal(await as(basicOps), undefined, 'and the old password is not remembered');
-  t.same(await as(viaDev), { name: 'dev', tenant: undefined }, 'another user\'s session goes on');
+  t.same(await as(viaDev), { name: 'dev', tenant: undefined, role: 'reader' }, 'another user\'s session goes on');
 
   // Revoking the user ends the rest.
   edit(users, `${opsLine('a brand new password')}\n`);
   reload();
   t.equal(await as(viaDev), undefined, 'a removed user\'s session ends');
-  t.same(await as(moved), { name: 'token on line 3', tenant: 'other' }, 'a token\'s session is untouched by the users file');
+  t.same(await as(moved), { name: 'token on line 3', tenant: 'other', role: 'reader' }, 'a token\'s session is untouched by the users file');
   t.equal(access.sessionCount, 1);
 });
 

@@ -87,7 +87,7 @@ t.test('unknown names and plain-password users pay the same scrypt as a hashed u
   t.same(await kinds('ops', 'the right password'), { kind: 'ok', costs: [] }, 'a verified pair is remembered for a while');
 
   t.equal(decoyCost([]), 16384, 'no hashes: the cost fsrecd passwd uses');
-  const entry = (secret: string) => ({ principal: { name: 'x' }, secret, fingerprint: '' });
+  const entry = (secret: string) => ({ principal: { name: 'x', role: 'reader' as const }, secret, fingerprint: '' });
   t.equal(decoyCost([entry(hashPassword('p', 1024)), entry(hashPassword('p', 2048)), entry(hashPassword('p', 2048)), entry('plain pw 1')]), 2048, 'the cost most hashes have');
 });
 
