@@ -4,7 +4,7 @@
  * implements it over the recordings index and the storage target; callers hand it an Actor so every act is
  * tenant-scoped and audited in one place.
  */
-import type { RecordingEntry } from '../recordings/types';
+import type { AuditPage, AuditQuery, LegalHold, RecordingEntry } from '../recordings/types';
 
 /** reader: list, play, download, presign. admin: also delete, hold, release and read the audit trail. */
 export type Role = 'reader' | 'admin';
@@ -20,60 +20,9 @@ export interface Actor {
   from: string;
 }
 
-export type AuditAction = 'download' | 'play' | 'url' | 'delete' | 'retention-delete' | 'hold' | 'release';
-
-export interface AuditEvent {
-  /** Increasing; the cursor of the audit list. */
-  seq: number;
-  /** ISO 8601 UTC. */
-  at: string;
-  action: AuditAction;
-  recordingId: string;
-  /** The recording's tenant (so a tenant admin sees its own tenant's trail). */
-  tenant: string;
-  actor: string;
-  from: string;
-  reason?: string;
-  /** 'refused' with the reason in `detail` when the act was not allowed (held, not found for this tenant…). */
-  outcome: 'ok' | 'refused';
-  detail?: string;
-}
-
-export interface AuditQuery {
-  fromMs?: number;
-  toMs?: number;
-  action?: AuditAction;
-  recordingId?: string;
-  actor?: string;
-  tenant?: string;
-  /** 1–1000. */
-  limit: number;
-  /** Opaque cursor from the previous page's `next`. */
-  before?: string;
-}
-
-export interface AuditPage {
-  events: AuditEvent[];
-  next: string | null;
-}
-
-export interface LegalHold {
-  reason: string;
-  by: string;
-  /** ISO 8601 UTC. */
-  at: string;
-  /** True when the object itself carries an S3 Object Lock legal hold (not only the index). */
-  objectLock: boolean;
-}
-
-export interface Tombstone {
-  /** ISO 8601 UTC. */
-  deletedAt: string;
-  deletedBy: string;
-  reason: string;
-  /** 'retention' or 'request'. */
-  cause: 'retention' | 'request';
-}
+// The records themselves live with the index that keeps them (recordings/types.ts: the layers below must
+// not import this one); they are re-exported here, where the callers of the lifecycle look for them.
+export type { AuditAction, AuditEvent, AuditPage, AuditQuery, LegalHold, Tombstone } from '../recordings/types';
 
 export type LifecycleErrorCode = 'not-found' | 'forbidden' | 'held' | 'deleted' | 'not-held' | 'not-stored' | 'bad-input' | 'storage';
 

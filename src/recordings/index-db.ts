@@ -10,11 +10,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AUDIT_SCHEMA, AuditTable } from './audit-table';
 import { summarizeConversation } from './conversation';
-import type { ConversationPage, RecordingEntry, RecordingPage, RecordingQuery } from './types';
+import type { ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
-/** 3: conversation_id, segment, queue, agent (#12). */
-const SCHEMA_VERSION = 3;
+/** 3: conversation_id, segment, queue, agent (#12). 4: state 'deleted' with a tombstone, legal holds (held), the audit table (#14). */
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS recordings (
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS recordings (
   queue TEXT,
   agent TEXT,
   gen INTEGER NOT NULL DEFAULT 0,
-  doc TEXT NOT NULL
+  doc TEXT NOT NULL,
+  held INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings(started_ms, direction, network, trigger, state, tenant);
 CREATE INDEX IF NOT EXISTS recordings_by_tenant ON recordings(tenant, started_ms, direction, network, trigger, state);
@@ -45,6 +47,7 @@ CREATE INDEX IF NOT EXISTS recordings_by_device ON recordings(device, started_ms
 CREATE INDEX IF NOT EXISTS recordings_by_conversation ON recordings(conversation_id, segment, started_ms);
 CREATE INDEX IF NOT EXISTS recordings_by_queue ON recordings(queue, started_ms) WHERE queue IS NOT NULL;
 CREATE INDEX IF NOT EXISTS recordings_by_agent ON recordings(agent, started_ms) WHERE agent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS recordings_retention ON recordings(started_ms, seq) WHERE state = 'stored' AND held = 0;
 CREATE VIRTUAL TABLE IF NOT EXISTS recordings_text USING fts5(search, content='recordings', content_rowid='seq', tokenize='trigram', detail='none');
 CREATE TRIGGER IF NOT EXISTS recordings_text_ai AFTER INSERT ON recordings BEGIN
   INSERT INTO recordings_text(rowid, search) VALUES (new.seq, new.search);
@@ -57,7 +60,10 @@ CREATE TRIGGER IF NOT EXISTS recordings_text_au AFTER UPDATE OF search ON record
   INSERT INTO recordings_text(rowid, search) VALUES (new.seq, new.search);
 END;
 CREATE TABLE IF NOT EXISTS index_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-`;
+${AUDIT_SCHEMA}`;
+
+/** Schema 3 to 4 in place: what 3 had stays (tombstones and holds start empty, the audit table is new). */
+const MIGRATE_3_TO_4 = 'ALTER TABLE recordings ADD COLUMN held INTEGER NOT NULL DEFAULT 0;';
 
 /** Above this many trigram matches, scanning in time order finds a page sooner than sorting the matches. */
 const RARE_TEXT_LIMIT = 2000;
@@ -92,10 +98,21 @@ export interface IndexCounts {
   byState: Record<string, number>;
 }
 
+/** Retention's next page: stored, unheld recordings started before a time, oldest first. */
+export interface RetentionCandidates {
+  entries: RecordingEntry[];
+  /** Where the next page starts, or null when there is none. */
+  next: { startedMs: number; seq: number } | null;
+}
+
 export class RecordingIndex {
   readonly #db: Database.Database;
+  /** The audit trail (kept in the same file; see audit-table.ts). */
+  readonly audit: AuditTable;
   readonly #upsert: Database.Statement;
   readonly #get: Database.Statement;
+  /** Prepared at the first write (a read-only open of a schema-3 file, before the daemon migrated it, has no held column). */
+  #lifecycleStmt: Database.Statement | undefined;
   #gen = 0;
   /** The file held an index of another schema version and was emptied: only a reindex brings back other nodes' recordings. */
   rebuilt = false;
@@ -106,14 +123,15 @@ export class RecordingIndex {
   ) {
     this.#db = db;
     this.#upsert = db.prepare(`
-      INSERT INTO recordings (id, started_ms, direction, network, trigger, state, tenant, user, device, search, reasons, conversation_id, segment, queue, agent, gen, doc)
-      VALUES (@id, @started_ms, @direction, @network, @trigger, @state, @tenant, @user, @device, @search, @reasons, @conversation_id, @segment, @queue, @agent, @gen, @doc)
+      INSERT INTO recordings (id, started_ms, direction, network, trigger, state, tenant, user, device, search, reasons, conversation_id, segment, queue, agent, gen, doc, held)
+      VALUES (@id, @started_ms, @direction, @network, @trigger, @state, @tenant, @user, @device, @search, @reasons, @conversation_id, @segment, @queue, @agent, @gen, @doc, @held)
       ON CONFLICT(id) DO UPDATE SET started_ms = excluded.started_ms, direction = excluded.direction, network = excluded.network,
         trigger = excluded.trigger, state = excluded.state, tenant = excluded.tenant, user = excluded.user, device = excluded.device,
         search = excluded.search, reasons = excluded.reasons, conversation_id = excluded.conversation_id, segment = excluded.segment,
-        queue = excluded.queue, agent = excluded.agent, gen = excluded.gen, doc = excluded.doc`);
+        queue = excluded.queue, agent = excluded.agent, gen = excluded.gen, doc = excluded.doc, held = excluded.held`);
     this.#get = db.prepare('SELECT seq, started_ms, doc FROM recordings WHERE id = ?');
     this.#gen = (db.prepare("SELECT value FROM index_meta WHERE name = 'gen'").get() as { value: number } | undefined)?.value ?? 0;
+    this.audit = new AuditTable(db);
   }
 
   /** Opens (creating when needed) the index file; ':memory:' for tests. */
@@ -127,8 +145,11 @@ export class RecordingIndex {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version !== 0 && version !== SCHEMA_VERSION) {
-        // Derived data: an index from another version is rebuilt rather than migrated.
+      if (version === 3) {
+        db.exec(MIGRATE_3_TO_4);
+      } else if (version !== 0 && version !== SCHEMA_VERSION) {
+        // Derived data: an older index is rebuilt rather than migrated (versions before 3 had no audit
+        // trail, tombstones or holds, the parts no reindex can bring back).
         db.exec('DROP TABLE IF EXISTS recordings; DROP TABLE IF EXISTS recordings_text; DROP TABLE IF EXISTS index_meta;');
         rebuilt = true;
       }
@@ -145,12 +166,23 @@ export class RecordingIndex {
   }
 
   upsert(e: RecordingEntry): void {
+    this.#lifecycleStmt ??= this.#db.prepare('SELECT state, held FROM recordings WHERE id = ?');
+    const now = this.#lifecycleStmt.get(e.id) as { state: string; held: number } | undefined;
+    // A tombstone is final: neither a journal step arriving late nor an object another node still lists
+    // brings a deleted recording back.
+    if (now?.state === 'deleted') return;
     // The journal is the truth about this node's recordings. Storage may not tell everything (no MD5 after a
     // multipart upload, nothing about the spool), so a reindex keeps what was already known.
-    const existing = e.source === 'storage' ? this.get(e.id) : undefined;
-    const given: RecordingEntry = existing ? { ...existing, ...stripUndefined(e), md5: e.md5 ?? existing.md5, source: existing.source } : e;
+    const existing = e.source === 'storage' || now?.held === 1 ? this.get(e.id) : undefined;
+    const given: RecordingEntry = existing && e.source === 'storage' ? { ...existing, ...stripUndefined(e), md5: e.md5 ?? existing.md5, source: existing.source } : e;
+    // A hold is set by the lifecycle alone: whatever the journal or storage says next keeps it.
+    const hold = existing?.hold ?? given.hold;
     // An entry from before conversations (or a caller that left them out) is a conversation of one.
-    const merged: RecordingEntry = { ...given, conversationId: given.conversationId || given.callUuid || given.id, segment: given.segment || 1 };
+    const merged: RecordingEntry = { ...given, conversationId: given.conversationId || given.callUuid || given.id, segment: given.segment || 1, hold, deleted: undefined };
+    this.#write(merged);
+  }
+
+  #write(merged: RecordingEntry): void {
     this.#upsert.run({
       id: merged.id,
       started_ms: Date.parse(merged.startedAt) || 0,
@@ -169,7 +201,54 @@ export class RecordingIndex {
       agent: merged.agent ?? null,
       gen: this.#gen,
       doc: JSON.stringify(merged),
+      held: merged.hold && merged.state !== 'deleted' ? 1 : 0,
     });
+  }
+
+  /**
+   * The entry becomes a tombstone: state 'deleted', who, when and why; no local path, no hold. Returns it, or
+   * undefined for an unknown id or one already deleted (by another process meanwhile).
+   */
+  markDeleted(id: string, tombstone: Tombstone): RecordingEntry | undefined {
+    // IMMEDIATE: the check and the write are one step even against another process (the daemon's retention
+    // and a CLI delete): only one of them turns the entry into a tombstone and audits it.
+    return this.#db
+      .transaction((): RecordingEntry | undefined => {
+        const e = this.get(id);
+        if (!e || e.state === 'deleted') return undefined;
+        const dead: RecordingEntry = { ...e, state: 'deleted', deleted: tombstone, hold: undefined, localPath: undefined };
+        this.#write(dead);
+        return dead;
+      })
+      .immediate();
+  }
+
+  /** Sets (or with undefined clears) the legal hold of a known, not deleted entry; returns the entry. */
+  setHold(id: string, hold: LegalHold | undefined): RecordingEntry | undefined {
+    const e = this.get(id);
+    if (!e || e.state === 'deleted') return undefined;
+    const next: RecordingEntry = { ...e, hold };
+    this.#write(next);
+    return next;
+  }
+
+  /**
+   * Stored, unheld recordings that started before `startedBeforeMs`, oldest first, a page at a time (the
+   * retention enforcer decides each one's rule; a recording ends after it starts, so none younger can be due).
+   */
+  retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): RetentionCandidates {
+    const args: number[] = [startedBeforeMs];
+    let cursor = '';
+    if (after) {
+      cursor = 'AND started_ms >= ? AND (started_ms > ? OR seq > ?)';
+      args.push(after.startedMs, after.startedMs, after.seq);
+    }
+    const rows = this.#db
+      .prepare(`SELECT seq, started_ms, doc FROM recordings INDEXED BY recordings_retention WHERE state = 'stored' AND held = 0 AND started_ms < ? ${cursor} ORDER BY started_ms, seq LIMIT ?`)
+      .all(...args, limit + 1) as Row[];
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { entries: page.map((r) => JSON.parse(r.doc) as RecordingEntry), next: rows.length > limit && last ? { startedMs: last.started_ms, seq: last.seq } : null };
   }
 
   /** Many upserts in one transaction (start-up sync, reindex, benchmarks). */

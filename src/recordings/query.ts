@@ -7,7 +7,7 @@ import type { RecordingQuery, RecordingState, Trigger } from './types';
 export const QUERY_PARAMS = ['from', 'to', 'direction', 'network', 'q', 'user', 'device', 'tenant', 'reason', 'trigger', 'state', 'conversation', 'queue', 'agent', 'limit', 'before'] as const;
 export type QueryParam = (typeof QUERY_PARAMS)[number];
 
-const STATES: readonly RecordingState[] = ['recording', 'finished', 'uploading', 'stored', 'failed', 'discarded', 'lost'];
+const STATES: readonly RecordingState[] = ['recording', 'finished', 'uploading', 'stored', 'failed', 'discarded', 'lost', 'deleted'];
 const TRIGGERS: readonly Trigger[] = ['rule', 'on-demand', 'adopted'];
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

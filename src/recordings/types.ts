@@ -5,7 +5,8 @@ import type { SegmentStart, TransferKind, Party } from '../model/recording';
 /** Why it was recorded: a rule (account, user, device, queue, *26 toggle), *3 on demand, or found in spool_dir. */
 export type Trigger = 'rule' | 'on-demand' | 'adopted';
 
-export type RecordingState = 'recording' | 'finished' | 'uploading' | 'stored' | 'failed' | 'discarded' | 'lost';
+/** 'deleted': the object is gone by request or retention; the entry stays as a tombstone (`deleted`). */
+export type RecordingState = 'recording' | 'finished' | 'uploading' | 'stored' | 'failed' | 'discarded' | 'lost' | 'deleted';
 
 export interface RecordingEntry {
   id: string;
@@ -53,6 +54,67 @@ export interface RecordingEntry {
   /** mod_callcenter queue (queue@domain) and agent. */
   queue?: string;
   agent?: string;
+  /** Who deleted it, when and why (state 'deleted'). */
+  deleted?: Tombstone;
+  /** A legal hold: retention skips it and delete refuses it until it is released. */
+  hold?: LegalHold;
+}
+
+export interface LegalHold {
+  reason: string;
+  by: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  /** True when the object itself carries an S3 Object Lock legal hold (not only the index). */
+  objectLock: boolean;
+}
+
+export interface Tombstone {
+  /** ISO 8601 UTC. */
+  deletedAt: string;
+  deletedBy: string;
+  reason: string;
+  /** 'retention' or 'request'. */
+  cause: 'retention' | 'request';
+}
+
+export type AuditAction = 'download' | 'play' | 'url' | 'delete' | 'retention-delete' | 'hold' | 'release';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = ['download', 'play', 'url', 'delete', 'retention-delete', 'hold', 'release'];
+
+export interface AuditEvent {
+  /** Increasing; the cursor of the audit list. */
+  seq: number;
+  /** ISO 8601 UTC. */
+  at: string;
+  action: AuditAction;
+  recordingId: string;
+  /** The recording's tenant (so a tenant admin sees its own tenant's trail). */
+  tenant: string;
+  actor: string;
+  from: string;
+  reason?: string;
+  /** 'refused' with the reason in `detail` when the act was not allowed (held, not found for this tenant…). */
+  outcome: 'ok' | 'refused';
+  detail?: string;
+}
+
+export interface AuditQuery {
+  fromMs?: number;
+  toMs?: number;
+  action?: AuditAction;
+  recordingId?: string;
+  actor?: string;
+  tenant?: string;
+  /** 1–1000. */
+  limit: number;
+  /** Opaque cursor from the previous page's `next`. */
+  before?: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next: string | null;
 }
 
 /** A party as the index keeps it: RecordingMeta's Party, checked when read. */

@@ -264,4 +264,9 @@ export class S3Target implements RecordingStore {
       'response-content-disposition': contentDisposition('attachment', downloadName),
     });
   }
+
+  /** The client and bucket, for deletes and legal holds (src/storage/object-lifecycle.ts keeps that code apart). */
+  lifecycleAccess(): { client: Client; bucket: string; describe: string } {
+    return { client: this.#client, bucket: this.cfg.bucket, describe: this.describe() };
+  }
 }
