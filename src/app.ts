@@ -29,6 +29,8 @@ import type { Feature } from './features/subscriptions';
 import { ToggleFeature, type ToggleState } from './features/toggle';
 import type { Recorder } from './recorder/recorder';
 import { TransferFollowFeature } from './features/transfer-follow';
+import { createLifecycle } from './lifecycle/lifecycle';
+import { journalLocalCopies } from './lifecycle/local-copies';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -141,13 +143,15 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   void esl.start();
   const access = new Access({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }, log);
   opts.watcher?.on('reloaded', () => access.setFiles({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }));
+  // Deletes, holds and the audit trail: the HTTP API acts through it (and audits every read through it).
+  const lifecycle = createLifecycle({ index, store: target, log, metrics, localCopies: journalLocalCopies(spool.journal, log) });
   const http = cfg.http.listen
     ? await startHttp({
         listen: cfg.http.listen,
         metrics,
         log,
         access,
-        recordings: { index, store: target, log },
+        recordings: { index, store: target, log, lifecycle, urlExpirySeconds: () => cfg.http.urlExpirySeconds },
         metricsWithoutAuth: () => cfg.http.metricsWithoutAuth,
         maxBacklogFiles: cfg.upload.healthMaxBacklog,
         health: () => {

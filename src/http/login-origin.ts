@@ -24,6 +24,20 @@ export function loginRequestProblem(headers: IncomingHttpHeaders): string | unde
 }
 
 /**
+ * Why a browser request that changes something (delete, hold, release) may not: it came from another
+ * site. A browser names the page's origin on every such request (Origin, or Sec-Fetch-Site), and a session
+ * cookie is SameSite=Strict; this also covers basic-auth credentials a browser remembers, which it would
+ * send along with another site's form. API clients send neither header and are not affected.
+ */
+export function crossSiteWriteProblem(headers: IncomingHttpHeaders): string | undefined {
+  const origin = headers.origin;
+  if (origin !== undefined) return ownHosts(headers).has(hostOf(origin) ?? '') ? undefined : `changes are only accepted from this listener's own page, not from origin ${origin}`;
+  const site = header(headers['sec-fetch-site']);
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `changes are only accepted from this listener's own page (Sec-Fetch-Site: ${site})`;
+  return undefined;
+}
+
+/**
  * The host names this listener is reached by: Host, and X-Forwarded-Host for a proxy that rewrites Host.
  * A cross-site page cannot add X-Forwarded-Host to its request without a preflight, so trusting it here
  * widens nothing an attacker controls.

@@ -1,6 +1,8 @@
 /**
- * /api/recordings: the JSON list and details, and the audio itself (inline with Range for the page's
- * player, or as an attachment with its file name). /api/conversations: the same recordings grouped by
+ * /api/recordings: the JSON list and details, the audio itself (inline with Range for the page's
+ * player, or as an attachment with its file name), and a presigned URL where storage has them; each
+ * play, download and URL is recorded in the audit trail. A deleted recording's audio is 410 Gone with
+ * its tombstone. /api/conversations: the same recordings grouped by
  * conversation (the segments a transfer, pickup or park splits a call into), and one conversation's
  * segments in order. A tenant-scoped credential sees only its tenant: a query for another tenant is
  * refused, and another tenant's recording or conversation is "not found", like one that never existed;
@@ -18,13 +20,20 @@ import type { TransferKind } from '../model/recording';
 import type { StorageReader } from '../storage/target';
 import { contentDisposition } from '../util/content-disposition';
 import type { Principal } from '../config/credentials-file';
+import type { Lifecycle } from '../lifecycle/types';
+import { actorOf } from './actor';
 import { parseRange } from './range';
+import { recordingIdOf, visible } from './recording-scope';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
 
 export interface RecordingsApi {
   index: RecordingIndex;
   store: StorageReader;
   log: Logger;
+  /** Deletes, holds and the audit trail; every play, download and URL issued is recorded through it. */
+  lifecycle: Lifecycle;
+  /** How long a presigned URL stays valid (http.url_expiry_seconds, re-read on reload). */
+  urlExpirySeconds: () => number;
 }
 
 type RecordingView = Omit<RecordingEntry, 'localPath' | 'transferFrom' | 'parties'> & {
@@ -42,7 +51,7 @@ const conversationLink = (id: string): string => `/api/conversations/${encodeURI
  * What the API shows of an entry: the server's own file paths are not a client's business. Parties are
  * always there (derived from the numbers for recordings made before segments carried them).
  */
-function view(api: RecordingsApi, e: RecordingEntry, who: Principal): RecordingView {
+export function view(api: RecordingsApi, e: RecordingEntry, who: Principal): RecordingView {
   const { localPath: _hidden, transferFrom, ...rest } = e;
   const base = `/api/recordings/${encodeURIComponent(e.id)}`;
   const out: RecordingView = { ...rest, parties: partiesOf(e), links: { audio: `${base}/audio`, download: `${base}/download`, conversation: conversationLink(e.conversationId) } };
@@ -52,10 +61,6 @@ function view(api: RecordingsApi, e: RecordingEntry, who: Principal): RecordingV
 
 function conversationView(api: RecordingsApi, c: ConversationSummary, who: Principal): ConversationView {
   return { ...c, segments: c.segments.map((e) => view(api, e, who)), links: { self: conversationLink(c.conversationId) } };
-}
-
-function visible(e: RecordingEntry | undefined, who: Principal): e is RecordingEntry {
-  return e !== undefined && (who.tenant === undefined || e.tenant === who.tenant);
 }
 
 /** The query string as a query, limited to the credential's tenant; undefined when an answer was sent. */
@@ -99,7 +104,7 @@ export function handleConversations(api: RecordingsApi, res: ServerResponse, who
   sendJson(res, 200, conversationView(api, summarizeConversation(id, segments), who));
 }
 
-/** Handles /api/recordings[/id[/audio|/download]]; `rest` is the path after /api/recordings. */
+/** Handles GET /api/recordings[/id[/audio|/download|/url]]; `rest` is the path after /api/recordings. */
 export async function handleRecordings(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, who: Principal, rest: string, search: URLSearchParams): Promise<void> {
   if (rest === '' || rest === '/') {
     const q = scopedQuery(res, who, search);
@@ -109,22 +114,41 @@ export async function handleRecordings(api: RecordingsApi, req: IncomingMessage,
   }
   const parts = rest.slice(1).split('/');
   if (parts.length > 2) return sendError(res, 404, 'no such resource');
-  let id: string;
-  try {
-    id = decodeURIComponent(parts[0] as string);
-  } catch {
-    return sendError(res, 400, 'malformed recording id');
-  }
-  if (!isRecordingId(id)) return sendError(res, 400, 'not a recording id');
-  const entry = api.index.get(id);
+  const parsed = recordingIdOf(parts[0] as string);
+  if ('problem' in parsed) return sendError(res, 400, parsed.problem);
+  const entry = api.index.get(parsed.id);
   if (!visible(entry, who)) return sendError(res, 404, 'no such recording');
   const what = parts[1];
   if (what === undefined) return sendJson(res, 200, view(api, entry, who));
-  if (what !== 'audio' && what !== 'download') return sendError(res, 404, 'no such resource');
-  await sendMedia(api, req, res, entry, what === 'download');
+  if (what === 'hold') return sendError(res, 405, 'a hold is set with POST and released with DELETE (admins only)', { Allow: 'POST, DELETE' });
+  if (what !== 'audio' && what !== 'download' && what !== 'url') return sendError(res, 404, 'no such resource');
+  if (entry.state === 'deleted') return sendGone(res, entry);
+  if (what === 'url') return sendUrl(api, req, res, entry, who);
+  await sendMedia(api, req, res, entry, who, what === 'download');
 }
 
-async function sendMedia(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, e: RecordingEntry, attachment: boolean): Promise<void> {
+/** 410: the recording was here and is gone for good; the tombstone says who removed it, when and why. */
+function sendGone(res: ServerResponse, e: RecordingEntry): void {
+  const t = e.deleted;
+  const message = t ? `recording deleted ${t.deletedAt} by ${t.deletedBy} (${t.cause}): ${t.reason}` : 'recording deleted';
+  sendJson(res, 410, { error: message, deleted: t ?? null });
+}
+
+async function sendUrl(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, e: RecordingEntry, who: Principal): Promise<void> {
+  if (e.state !== 'stored') return sendError(res, 409, `recording ${e.id} is ${e.state}, not in storage yet: use its download link`);
+  const seconds = api.urlExpirySeconds();
+  let url;
+  try {
+    url = await api.store.presign(e.key, seconds, downloadName(e));
+  } catch (err) {
+    return sendError(res, 502, `storage did not answer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!url) return sendError(res, 409, `${api.store.describe()} has no presigned URLs: use /api/recordings/${e.id}/download`);
+  api.lifecycle.recordAccess('url', e, actorOf(who, req));
+  sendJson(res, 200, { url, expiresInSeconds: seconds, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() });
+}
+
+async function sendMedia(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, e: RecordingEntry, who: Principal, attachment: boolean): Promise<void> {
   let media;
   try {
     media = await mediaOf(e, api.store);
@@ -159,6 +183,9 @@ async function sendMedia(api: RecordingsApi, req: IncomingMessage, res: ServerRe
   } catch (err) {
     return sendError(res, 502, `storage did not answer: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // A player asks for a recording in many Range requests (the first from byte 0, then one per seek or
+  // buffer refill): one play or download is the request that starts at byte 0, with or without a Range.
+  if (!range || range.start === 0) api.lifecycle.recordAccess(attachment ? 'download' : 'play', e, actorOf(who, req));
   res.writeHead(range ? 206 : 200, headers);
   // A player that seeks closes the previous request; that is not an error worth a log line.
   await pipeline(body, res).catch((err: unknown) => {

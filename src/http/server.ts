@@ -11,6 +11,7 @@ import type { Principal } from '../config/credentials-file';
 import { loginRequestProblem } from './login-origin';
 import { loadPage } from './page';
 import { handleConversations, handleRecordings, type RecordingsApi } from './recordings-routes';
+import { handleLifecycle, isLifecycleRoute, isLifecycleWrite } from './lifecycle-routes';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
 
 export interface Health {
@@ -107,7 +108,7 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
       opts.access.logout(req);
       return sendJson(res, 200, { ok: true }, { 'Set-Cookie': Access.clearedCookie() });
     }
-    if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (method !== 'GET' && method !== 'HEAD' && !isLifecycleWrite(method, path)) return sendError(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     if (path === '/metrics' && opts.metricsWithoutAuth()) return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(opts.metrics.render());
 
     const verdict = await opts.access.authenticate(req);
@@ -124,6 +125,7 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
       return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(opts.metrics.render());
     }
     if (path === '/api/whoami') return sendJson(res, 200, whoami(who));
+    if (isLifecycleRoute(method, path)) return handleLifecycle(opts.recordings, req, res, who, path, url.searchParams);
     if (path === '/api/recordings' || path.startsWith('/api/recordings/')) {
       return handleRecordings(opts.recordings, req, res, who, path.slice('/api/recordings'.length), url.searchParams);
     }
