@@ -153,6 +153,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
         access,
         recordings: { index, store: target, log, lifecycle, urlExpirySeconds: () => cfg.http.urlExpirySeconds },
         metricsWithoutAuth: () => cfg.http.metricsWithoutAuth,
+        tls: cfg.http.tls,
         maxBacklogFiles: cfg.upload.healthMaxBacklog,
         health: () => {
           const s = spool.status();

@@ -12,11 +12,12 @@ import { defaultConfig, emptyAccount } from './defaults';
 import { describeOverlap, firstSegmentBelow, isStateEntry, overlap } from './dir-overlap';
 import { parseListen } from './listen';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
+import { cleartextListenWarning, readHttpTls } from './http-tls';
 import type { Reader } from './reader';
 import { Secret } from './secret';
 import { readSecret } from './secrets';
 import type { TemplateRenderChecks } from './template-checks';
-import type { AccountConfig, FsrecdConfig, RecordingOptions, StorageConfig } from './types';
+import type { AccountConfig, FsrecdConfig, HttpTlsConfig, RecordingOptions, StorageConfig } from './types';
 
 const TOP = ['esl', 'spool_dir', 'state_dir', 'allowed_dirs', 'log', 'http', 'call_recording', 'call-recording', 'network', 'recording', 'accounts', 'default_account', 'features', 'storage', 'upload'];
 const OPTION_KEYS = ['format', 'filename_extension', 'min_seconds', 'max_seconds', 'stereo', 'sample_rate', 'start', 'follow_transfer', 'announcement', 'per_endpoint_files'];
@@ -190,6 +191,15 @@ function httpListen(r: Reader, v: unknown, def: string | undefined): string | un
   return s;
 }
 
+/** The clear-text warning for a listen value that parses (a bad one is already an error). */
+function httpListenWarning(listen: unknown, tls: HttpTlsConfig | undefined): string | undefined {
+  try {
+    return typeof listen === 'string' ? cleartextListenWarning(parseListen(listen).host, listen, tls) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 type CredentialParser = (text: string, file: string, into: Credentials, issues: CredentialIssue[]) => void;
 
 /** A credentials file is checked at load like the YAML itself, each mistake located in that file. */
@@ -239,7 +249,10 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
     return x;
   });
   const log = r.map(['log'], top.log, ['level']);
-  const http = r.map(['http'], top.http, ['listen', 'tokens_file', 'users_file', 'url_expiry_seconds', 'metrics_without_auth']);
+  const http = r.map(['http'], top.http, ['listen', 'tokens_file', 'users_file', 'url_expiry_seconds', 'metrics_without_auth', 'tls']);
+  const httpTls = readHttpTls(r, http.tls, (p, v) => path(ctx, p, v, ''));
+  const listenWarning = top.http === null || http.listen === null ? undefined : httpListenWarning(http.listen ?? d.http.listen, httpTls);
+  if (listenWarning) r.warnings.push(listenWarning);
 
   const crKey = top['call-recording'] !== undefined ? 'call-recording' : 'call_recording';
   const cr = r.map([crKey], top[crKey], ['filename_template', 'filename_extension', 'on_demand_filename_template']);
@@ -324,6 +337,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
       usersFile: credentialsFile(ctx, ['http', 'users_file'], http.users_file, parseUsers),
       urlExpirySeconds: r.num(['http', 'url_expiry_seconds'], http.url_expiry_seconds, d.http.urlExpirySeconds, 1, 604_800),
       metricsWithoutAuth: r.bool(['http', 'metrics_without_auth'], http.metrics_without_auth, d.http.metricsWithoutAuth),
+      tls: httpTls,
     },
     naming: {
       filenameTemplate: template(ctx, [crKey, 'filename_template'], cr.filename_template, d.naming.filenameTemplate, (s) => templates.filename(s, 'call', spoolDir, allowedDirs)),

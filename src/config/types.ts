@@ -196,6 +196,19 @@ export interface HttpConfig {
   urlExpirySeconds: number;
   /** Lets Prometheus scrape /metrics without a credential (everything else still needs one). */
   metricsWithoutAuth: boolean;
+  /** HTTPS instead of HTTP (absent: plain HTTP, meant for loopback or behind a TLS proxy). */
+  tls?: HttpTlsConfig;
+}
+
+/** http.tls: PEM files, re-read by the listener when they change (src/http/tls.ts). */
+export interface HttpTlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** Clients must present a certificate this CA signed (mutual TLS), besides their token or user. */
+  caFile?: string;
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** How often the files are checked for a change (a renewal is served within this). */
+  checkIntervalMs: number;
 }
 
 export interface FsrecdConfig {

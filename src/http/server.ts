@@ -2,7 +2,9 @@
  * The daemon's HTTP listener (loopback by default): /healthz for anyone; everything else (Prometheus
  * /metrics, the recordings API and web page) for a token, basic-auth user or logged-in session only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { HttpTlsConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { Access, type LoginRequest } from './access';
@@ -13,6 +15,7 @@ import { loadPage } from './page';
 import { handleConversations, handleRecordings, type RecordingsApi } from './recordings-routes';
 import { handleLifecycle, isLifecycleRoute, isLifecycleWrite } from './lifecycle-routes';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
+import { TlsFiles } from './tls';
 
 export interface Health {
   eslConnected: boolean;
@@ -32,6 +35,8 @@ export interface HttpOptions {
   access: Access;
   recordings: RecordingsApi;
   metricsWithoutAuth: () => boolean;
+  /** HTTPS with these files, re-read when they change (src/http/tls.ts); absent: plain HTTP. */
+  tls?: HttpTlsConfig;
 }
 
 const MAX_LOGIN_BODY = 8192;
@@ -102,7 +107,7 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
         return sendError(res, 401, 'wrong token, user or password');
       }
       opts.log.info('HTTP login', { who: session.principal.name, tenant: session.principal.tenant ?? '*' });
-      return sendJson(res, 200, whoami(session.principal), { 'Set-Cookie': Access.sessionCookie(session.sessionId) });
+      return sendJson(res, 200, whoami(session.principal), { 'Set-Cookie': `${Access.sessionCookie(session.sessionId)}${opts.tls ? '; Secure' : ''}` });
     }
     if (path === '/logout' && method === 'POST') {
       opts.access.logout(req);
@@ -135,18 +140,25 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
     return sendError(res, 404, 'no such resource');
   };
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       opts.log.error('HTTP request failed', { path: (req.url ?? '').split('?')[0], error: String(err) });
       if (!res.headersSent) sendError(res, 500, 'internal error (see the daemon log)');
       else res.destroy();
     });
-  });
+  };
+  let server: Server;
+  if (opts.tls) {
+    const { files, options } = await TlsFiles.open(opts.tls, opts.log, opts.metrics);
+    const https = createHttpsServer(options, listener);
+    files.watch(https);
+    server = https;
+  } else server = createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  opts.log.info('HTTP listener up', { listen: opts.listen, paths: ['/', '/api/recordings', '/metrics', '/healthz'], credentials: opts.access.empty ? 'none configured: only /healthz answers' : 'configured' });
+  opts.log.info('HTTP listener up', { listen: opts.listen, tls: opts.tls ? { certFile: opts.tls.certFile, clientCertificates: opts.tls.caFile !== undefined } : false, paths: ['/', '/api/recordings', '/metrics', '/healthz'], credentials: opts.access.empty ? 'none configured: only /healthz answers' : 'configured' });
   return server;
 }
 
