@@ -38,6 +38,10 @@ export class RecordingStarter {
       log.error('recording filename template failed; recording under the fallback name', { call: call.uuid, error: named.error, path: named.absolutePath });
       metrics.inc('fsrecd_naming_fallbacks_total', 'Recordings named by the fallback because the template failed');
     }
+    // Only the first recording named into a directory waits (its creation and listing); the claim below
+    // follows the last check in the same tick, so nothing can change what it was checked against.
+    const dir = dirname(named.absolutePath);
+    for (let wait = this.#paths.ready(dir); wait; wait = this.#paths.ready(dir)) await wait;
     const suffix = this.#paths.claim(named.absolutePath);
     const path = withSuffix(named.absolutePath, suffix);
     const meta = recordingMeta(this.ctx.deps.config(), call, leg, { path, relativePath: withSuffix(named.relativePath, suffix) }, about, this.ctx.now());
@@ -45,14 +49,16 @@ export class RecordingStarter {
     const rec: ActiveRecording = { meta, state: 'starting', masked: false, options, armed, leg };
     // Registered before the command: FreeSWITCH may send RECORD_START before the api reply.
     this.ctx.active.add(rec);
-    this.#paths.ensureDir(dirname(path));
-    // Journaled in parallel with the command, not before it: every millisecond here is audio not recorded,
-    // and a crash in between loses nothing (the spool scan adopts a file no journal names).
+    // The command is written to the socket first (an async function runs to its first await at once; a path
+    // refused by recordStartCommand becomes its rejection). The journal entry is made in the same tick, in
+    // parallel, never before it: every millisecond here is audio not recorded, and a crash in between loses
+    // nothing (the spool scan adopts a file no journal names).
+    const command = (async () => api(recordStartCommand(leg.uuid, path, options, armed)))();
     const journaled = sink.started(meta).catch((err: unknown) => {
       log.error('could not journal a recording start; recording anyway (the spool scan will adopt the file)', { recording: meta.id, error: String(err) });
     });
     try {
-      await api(recordStartCommand(leg.uuid, path, options, armed));
+      await command;
       await journaled;
       if (rec.state === 'starting') rec.state = 'recording';
       if (rec.callEnded && this.ctx.active.hasPath(path)) {

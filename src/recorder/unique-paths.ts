@@ -1,10 +1,12 @@
 /**
- * Two recordings never share a name: not two live ones, not one whose file is still in the spool, and not
- * one of the last RECENT_PATHS_MAX (a template with one-second resolution repeats for a quick *3 restart or
- * two calls between the same numbers). A later one gets -2, -3… before the extension.
+ * Two recordings never share a name: not two live ones, not one whose file is in its directory (left by an
+ * earlier run, still in the spool, or another writer's), and not one of the last RECENT_PATHS_MAX handed
+ * out (a template with one-second resolution repeats for a quick *3 restart or two calls between the same
+ * numbers). A later one gets -2, -3… before the extension. Every check is in memory (disk-names.ts keeps
+ * what the directories hold): choosing a name at CHANNEL_ANSWER touches no file system.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import type { Logger } from '../log';
+import { DiskNames } from './disk-names';
 
 const RECENT_PATHS_MAX = 20_000;
 
@@ -17,19 +19,32 @@ export function withSuffix(path: string, suffix: string): string {
 export class UniquePaths {
   /** Paths handed out recently, oldest first (a Set keeps insertion order). */
   readonly #recent = new Set<string>();
-  readonly #dirs = new Set<string>();
+  readonly #disk: DiskNames;
 
   constructor(
     private readonly live: (path: string) => boolean,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+    now?: () => number,
+  ) {
+    this.#disk = new DiskNames(log, now);
+  }
+
+  /**
+   * Undefined when names can be claimed in `dir` now; else a promise (the directory's first creation and
+   * listing) to await before asking again. Claim in the same tick as the last `ready` that said undefined.
+   */
+  ready(dir: string): Promise<void> | undefined {
+    return this.#disk.ready(dir);
+  }
 
   /** The suffix that makes `path` unique (often ''), remembered so the next claim does not get it. */
   claim(path: string): string {
-    const taken = (p: string): boolean => this.live(p) || this.#recent.has(p) || existsSync(p);
+    const taken = (p: string): boolean => this.live(p) || this.#recent.has(p) || this.#disk.has(p);
     let suffix = '';
     for (let n = 2; taken(withSuffix(path, suffix)); n++) suffix = `-${n}`;
-    this.#remember(withSuffix(path, suffix));
+    const chosen = withSuffix(path, suffix);
+    this.#remember(chosen);
+    this.#disk.claim(chosen);
     return suffix;
   }
 
@@ -40,22 +55,6 @@ export class UniquePaths {
     for (const p of this.#recent) {
       if (this.#recent.size <= RECENT_PATHS_MAX / 2) break;
       this.#recent.delete(p);
-    }
-  }
-
-  /**
-   * Creates the recording's directory once (then remembers it). Synchronous on purpose: an async mkdir
-   * queues behind the spool's fsyncs in libuv's thread pool and delays uuid_record by milliseconds.
-   */
-  ensureDir(dir: string): void {
-    if (this.#dirs.has(dir)) return;
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o750 });
-      if (this.#dirs.size > 10_000) this.#dirs.clear();
-      this.#dirs.add(dir);
-    } catch (err) {
-      // FreeSWITCH creates missing directories itself (as its own user); ours is a courtesy.
-      this.log.debug('could not create the recording directory; FreeSWITCH will', { dir, error: String(err) });
     }
   }
 }
