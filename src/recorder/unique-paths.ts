@@ -19,6 +19,8 @@ export function withSuffix(path: string, suffix: string): string {
 export class UniquePaths {
   /** Paths handed out recently, oldest first (a Set keeps insertion order). */
   readonly #recent = new Set<string>();
+  /** Per name as rendered: the suffix number to try first (the one after the last handed out). */
+  readonly #nextSuffix = new Map<string, number>();
   readonly #disk: DiskNames;
 
   constructor(
@@ -40,18 +42,24 @@ export class UniquePaths {
   /** The suffix that makes `path` unique (often ''), remembered so the next claim does not get it. */
   claim(path: string): string {
     const taken = (p: string): boolean => this.live(p) || this.#recent.has(p) || this.#disk.has(p);
-    let suffix = '';
-    for (let n = 2; taken(withSuffix(path, suffix)); n++) suffix = `-${n}`;
+    // A name many calls share (anonymous callers to one number, in one second) resumes at the suffix after
+    // the last one handed out instead of probing -2, -3… again: hundreds a second would make each claim
+    // walk all the earlier ones.
+    let n = this.#nextSuffix.get(path) ?? 1;
+    let suffix = n === 1 ? '' : `-${n}`;
+    while (taken(withSuffix(path, suffix))) suffix = `-${++n}`;
     const chosen = withSuffix(path, suffix);
     this.#remember(chosen);
+    this.#nextSuffix.set(path, n + 1);
     this.#disk.claim(chosen);
     return suffix;
   }
 
-  /** Bounded: past RECENT_PATHS_MAX the older half goes. */
+  /** Bounded: past RECENT_PATHS_MAX the older half goes (and every suffix counter: they only save probes). */
   #remember(path: string): void {
     this.#recent.add(path);
     if (this.#recent.size <= RECENT_PATHS_MAX) return;
+    this.#nextSuffix.clear();
     for (const p of this.#recent) {
       if (this.#recent.size <= RECENT_PATHS_MAX / 2) break;
       this.#recent.delete(p);

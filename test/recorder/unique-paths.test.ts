@@ -83,3 +83,12 @@ t.test('an unreadable directory is no reason to wait forever: our own claims sti
   t.equal(paths.claim(join(dir, 'a.wav')), '');
   t.equal(paths.claim(join(dir, 'a.wav')), '-2');
 });
+
+t.test('many recordings of one rendered name get consecutive suffixes, the first free one after those on disk', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'anonymous-100-3.wav'), 'on disk');
+  const paths = new UniquePaths(() => false, silentLogger());
+  await paths.ready(dir);
+  const got = Array.from({ length: 6 }, () => paths.claim(join(dir, 'anonymous-100.wav')));
+  t.same(got, ['', '-2', '-4', '-5', '-6', '-7'], 'every name distinct, the one on disk skipped');
+});
