@@ -20,6 +20,7 @@ import type { RecordingIndex } from './recordings/index-db';
 import type { RecordingStore } from './storage/target';
 import { faultsFromEnv, type Faults } from './durability/faults';
 import { openSpoolSide } from './wiring/spool-side';
+import { HookDispatcher } from './hooks/dispatcher';
 import { Bus } from './bus';
 import { AnnouncementFeature } from './features/announcement';
 import { FeatureCodes } from './features/feature-codes';
@@ -31,6 +32,8 @@ import type { Recorder } from './recorder/recorder';
 import { TransferFollowFeature } from './features/transfer-follow';
 import { createLifecycle } from './lifecycle/lifecycle';
 import { journalLocalCopies } from './lifecycle/local-copies';
+import { objectLockMode, startLifecycleSide } from './lifecycle/daemon-side';
+import { serviceNotifierFromEnv } from './systemd/service-notifier';
 
 export interface Fsrecd {
   daemon: Daemon;
@@ -40,6 +43,8 @@ export interface Fsrecd {
   metrics: Metrics;
   index: RecordingIndex;
   store: RecordingStore;
+  /** Hand-off hooks: the deliveries of stored recordings to webhooks and commands. */
+  hooks: HookDispatcher;
   /** The HTTP listener's address, when one is configured. */
   httpAddress(): { host: string; port: number } | undefined;
   config(): FsrecdConfig;
@@ -91,6 +96,8 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   let cfg = opts.config;
   const config = (): FsrecdConfig => cfg;
   const faults = opts.faults ?? faultsFromEnv();
+  // Type=notify under systemd (NOTIFY_SOCKET set), else undefined; its watchdog ticks from here on.
+  const systemd = serviceNotifierFromEnv(process.env, log);
   // One bus from the first ESL event to the stored object: registry, recorder, features and spool share it.
   const bus = new Bus();
   // Late-bound: the spool (opened first, it takes the lock) asks the daemon built after it.
@@ -104,6 +111,10 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     recordedPaths: () => late.daemon?.recordedPaths() ?? Promise.resolve(undefined),
     recorderFollows: (path) => late.daemon?.recorder.follows(path) ?? false,
   });
+  // Hooks hear every durable "stored" and, at open, catch up on those a crash kept from them.
+  const hooks = new HookDispatcher({ hooks: cfg.hooks ?? [], stateDir: cfg.stateDir, store: target, storageType: cfg.storage.type, urlExpirySeconds: cfg.http.urlExpirySeconds, log, metrics, faults });
+  bus.on('stored', (e) => hooks.onStored(e));
+  await hooks.open({ stored: () => [...spool.journal.entries.values()].filter((e) => e.state === 'stored' && spool.journal.durableState(e.id) === 'stored'), has: (id) => spool.journal.entries.has(id) });
   if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.path });
   const toggles = await ToggleStore.open(cfg.stateDir, log, faults);
   let namePath: NamePath = recordingNamer(cfg);
@@ -131,6 +142,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
       ['esl', JSON.stringify(next.esl) !== JSON.stringify(cfg.esl) || next.esl.password.reveal() !== cfg.esl.password.reveal()],
       ['spool_dir/state_dir', next.spoolDir !== cfg.spoolDir || next.stateDir !== cfg.stateDir],
       ['storage', JSON.stringify(next.storage) !== JSON.stringify(cfg.storage)],
+      ['hooks', JSON.stringify(next.hooks) !== JSON.stringify(cfg.hooks)],
     ] as const) {
       if (changed) log.warn(`${what} changed: takes effect at the next restart`);
     }
@@ -144,7 +156,9 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const access = new Access({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }, log);
   opts.watcher?.on('reloaded', () => access.setFiles({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }));
   // Deletes, holds and the audit trail: the HTTP API acts through it (and audits every read through it).
-  const lifecycle = createLifecycle({ index, store: target, log, metrics, localCopies: journalLocalCopies(spool.journal, log) });
+  const lifecycle = createLifecycle({ index, store: target, log, metrics, localCopies: journalLocalCopies(spool.journal, log), objectLock: objectLockMode(cfg.storage) });
+  // storage.object_lock: require is checked here (start refuses without it); retention runs on its schedule.
+  const lifecycleSide = await startLifecycleSide({ lifecycle, index, store: target, config, log, metrics });
   const http = cfg.http.listen
     ? await startHttp({
         listen: cfg.http.listen,
@@ -157,10 +171,12 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
         maxBacklogFiles: cfg.upload.healthMaxBacklog,
         health: () => {
           const s = spool.status();
-          return { eslConnected: esl.connected, backlogFiles: s.backlogFiles, oldestAgeSeconds: s.oldestAgeSeconds, problems: s.problems };
+          return { eslConnected: esl.connected, backlogFiles: s.backlogFiles, oldestAgeSeconds: s.oldestAgeSeconds, problems: s.problems, hooks: hooks.status() };
         },
       })
     : undefined;
+  // READY=1 once the event socket is up too (or FreeSWITCH did not answer in time: see src/systemd/).
+  systemd?.running({ esl, freeswitch: `${cfg.esl.host}:${cfg.esl.port}`, readyWaitMs: cfg.esl.connectTimeoutMs, spool, liveCalls: () => daemon.registry.callCount, watcher: opts.watcher });
   log.info('fsrecd started', { freeswitch: `${cfg.esl.host}:${cfg.esl.port}`, spool: cfg.spoolDir, storage: target.describe() });
   return {
     daemon,
@@ -170,19 +186,25 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
     metrics,
     index,
     store: target,
+    hooks,
     config,
     httpAddress: () => {
       const a = http?.address();
       return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
     },
     stop: async (graceMs) => {
+      systemd?.stopping();
       daemon.stopAccepting();
       for (const feature of features) feature.stop();
+      // A delivery cut short is tried again at the next start (at least once); it never delays the uploads' grace.
+      await hooks.stop(Math.min(graceMs, 2000));
+      await lifecycleSide.stop();
       await spool.stop(graceMs);
       await esl.close();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
       await opts.watcher?.stop();
       index.close();
+      await systemd?.close(2000);
     },
   };
 }

@@ -18,6 +18,12 @@ import { say } from '../terminal/table';
 import { openSpoolSide } from '../wiring/spool-side';
 import { daemonHealth } from './daemon-health';
 import { registerRecordingsCommands } from './recordings';
+import { registerRetentionCommand } from './retention';
+import { registerAuditCommand } from './audit';
+import { describeObjectLock, ObjectLockRequiredError } from '../lifecycle/daemon-side';
+import { objectLifecycleOf } from '../storage/object-lifecycle';
+import { createStorageTarget } from '../storage/create-target';
+import { hooksStatusLines, registerHooksCommands } from './hooks';
 import { requireConfig } from './require-config';
 import { syncThroughDaemon } from './sync-through-daemon';
 
@@ -61,6 +67,10 @@ export function registerCommands(program: Command): void {
           log.error(`${err.message}; refusing to start a second one`, { stateDir: err.stateDir, pid: err.pid });
           process.exit(1);
         }
+        if (err instanceof ObjectLockRequiredError) {
+          log.error(`${err.message}; refusing to start`);
+          process.exit(1);
+        }
         throw err;
       });
       process.on('SIGHUP', () => void watcher.reload('SIGHUP'));
@@ -95,6 +105,15 @@ export function registerCommands(program: Command): void {
       }
       for (const w of result.warnings) console.error(`warning: ${w}`);
       say(summarizeConfig(result.config));
+      // What legal holds will be: asks the bucket (storage.object_lock: require refuses a bucket without it).
+      const storage = result.config.storage;
+      const lock = await describeObjectLock(storage, () => objectLifecycleOf(createStorageTarget(storage, silentLogger())).objectLock());
+      say(lock.line);
+      if (lock.problem) {
+        console.error(`storage.object_lock: ${lock.problem}`);
+        console.error('1 problem(s); configuration NOT valid');
+        process.exit(1);
+      }
     });
 
   program
@@ -169,6 +188,7 @@ export function registerCommands(program: Command): void {
       say(`recordings index: ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
       const last = [...spool.journal.entries.values()].filter((e) => e.lastError && (e.state === 'finished' || e.state === 'uploading')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       say(`last upload error: ${last?.lastError ?? 'none'}`);
+      for (const line of await hooksStatusLines(cfg)) say(line);
       const owner = await lockOwner(cfg.stateDir);
       say(`spool owner: ${owner === undefined ? 'none (no daemon running on this state_dir)' : `fsrecd pid ${owner}`}`);
     });
@@ -201,6 +221,9 @@ export function registerCommands(program: Command): void {
     });
 
   registerRecordingsCommands(program);
+  registerRetentionCommand(program);
+  registerAuditCommand(program);
+  registerHooksCommands(program);
 
   program
     .command('token')

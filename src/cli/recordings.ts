@@ -1,6 +1,7 @@
 /**
- * fsrecd recordings list|show|get|url|reindex: the stored recordings from a shell, reading the same
- * index the daemon writes (state_dir/recordings.sqlite) and the storage target the configuration names.
+ * fsrecd recordings list|show|get|url|reindex|delete|hold|release: the stored recordings from a shell,
+ * reading the same index the daemon writes (state_dir/recordings.sqlite) and the storage target the
+ * configuration names. get and url are audited; delete, hold and release act through the lifecycle.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { Journal } from '../spool/journal';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
 import { requireConfig } from './require-config';
+import { cliActor, lifecycleAct, openCliLifecycle } from './lifecycle-cli';
 import { duration, humanBytes, printable, say, table } from '../terminal/table';
 
 interface ListOpts {
@@ -137,6 +139,8 @@ function details(e: RecordingEntry, segments: RecordingEntry[]): [string, string
     ...partiesOf(e).map((p): [string, string] => [p.role, partyText(p)]),
     ['queue', e.queue],
     ['agent', e.agent],
+    ['legal hold', e.hold && `${e.hold.reason} (by ${e.hold.by} at ${e.hold.at}; ${e.hold.objectLock ? 'S3 Object Lock' : 'index only'})`],
+    ['deleted', e.deleted && `${e.deleted.deletedAt} by ${e.deleted.deletedBy} (${e.deleted.cause}): ${e.deleted.reason}`],
   ];
   return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '');
 }
@@ -159,7 +163,7 @@ export function registerRecordingsCommands(program: Command): void {
     .option('--trigger <kind>', 'rule, on-demand or adopted')
     .option('--on-demand', 'only *3 on-demand recordings (--trigger on-demand)')
     .option('--forced', 'only recordings a rule forced (--trigger rule)')
-    .option('--state <state>', 'stored, finished (waiting for storage), recording, discarded, failed, lost')
+    .option('--state <state>', 'stored, finished (waiting for storage), recording, discarded, failed, lost, deleted (tombstones)')
     .option('--conversation <id>', 'the segments of one conversation')
     .option('--queue <queue>', 'a call center queue: support (any domain) or support@domain')
     .option('--agent <agent>', 'a call center agent: 1000 (any domain) or 1000@domain')
@@ -257,6 +261,7 @@ export function registerRecordingsCommands(program: Command): void {
       const index = openIndex(path);
       const e = findOrFail(index, id);
       index.close();
+      if (e.state === 'deleted') throw new Error(`recording ${id} was deleted on ${e.deleted?.deletedAt} by ${e.deleted?.deletedBy} (${e.deleted?.reason})`);
       const media = await mediaOf(e, store);
       const hash = createHash('md5');
       let bytes = 0;
@@ -281,6 +286,7 @@ export function registerRecordingsCommands(program: Command): void {
         throw new Error(`download of ${id} failed verification: ${problems.join('; ')}`);
       }
       if (!toStdout) await rename(tmp, dest); // durable-exempt: a user's download, not fsrecd's state
+      await auditAccess(cmd, 'download', e);
       process.stderr.write(`${toStdout ? 'wrote' : dest}: ${bytes} bytes, md5 ${md5} ${e.md5 ? 'verified' : '(no recorded checksum to compare: size verified)'}\n`);
     });
 
@@ -298,6 +304,7 @@ export function registerRecordingsCommands(program: Command): void {
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604_800) throw new Error('--expires: whole seconds from 1 to 604800 (7 days, the S3 maximum)');
       const url = await store.presign(e.key, seconds, downloadName(e));
       if (!url) throw new Error(`${store.describe()} has no presigned URLs: use fsrecd recordings get, or the HTTP API (/api/recordings/${id}/download)`);
+      await auditAccess(cmd, 'url', e);
       say(url);
     });
 
@@ -316,11 +323,62 @@ export function registerRecordingsCommands(program: Command): void {
       // What this node has not stored yet exists only in its journal.
       const journal = new Journal(`${cfg.stateDir}/journal`);
       await journal.load(() => undefined);
+      // A tombstone is kept by upsert: a journal entry of a deleted recording does not bring it back.
       const fromJournal = index.upsertMany([...journal.entries.values()].filter((j) => j.state !== 'stored').map(entryFromJournal));
       const counts = index.counts();
       index.close();
-      say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without a metadata object), ${report.removed} gone from storage removed`);
+      say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without a metadata object), ${report.removed} gone from storage removed; deleted recordings stay as tombstones${report.holdsRestored ? `; ${report.holdsRestored} legal hold(s) restored from storage` : ''}`);
       say(`journal: ${fromJournal} recording(s) not stored yet`);
       say(`index ${path}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
+
+  rec
+    .command('delete <id>')
+    .description('delete a stored recording for good (object, metadata object, local copy); the index keeps a tombstone; audited')
+    .requiredOption('--reason <text>', 'why (a ticket, a data-subject request): kept in the tombstone and the audit trail')
+    .action(async (id: string, opts: { reason: string }, cmd: Command) => {
+      const lc = await openCliLifecycle(configPathOf(cmd));
+      await lifecycleAct(async () => {
+        const dead = await lc.lifecycle.delete(id, cliActor(), opts.reason);
+        say(`deleted ${dead.id} (${dead.key}${dead.size !== undefined ? `, ${humanBytes(dead.size)}` : ''}); tombstone: ${dead.deleted?.deletedAt} by ${dead.deleted?.deletedBy}: ${printable(dead.deleted?.reason ?? '')}`);
+      }).finally(() => lc.close());
+    });
+
+  rec
+    .command('hold <id>')
+    .description('put a recording under legal hold: retention skips it and delete refuses it (S3 Object Lock where the bucket has it)')
+    .requiredOption('--reason <text>', 'why (a case number, a court order)')
+    .action(async (id: string, opts: { reason: string }, cmd: Command) => {
+      const lc = await openCliLifecycle(configPathOf(cmd), { withJournal: false });
+      await lifecycleAct(async () => {
+        const hold = await lc.lifecycle.hold(id, cliActor(), opts.reason);
+        say(`held ${id}: ${hold.objectLock ? 'S3 Object Lock legal hold set on the object' : 'kept in the index and beside the object only (no S3 Object Lock: a bucket user could still delete it)'}`);
+      }).finally(() => lc.close());
+    });
+
+  rec
+    .command('release <id>')
+    .description('release a legal hold')
+    .requiredOption('--reason <text>', 'why the hold ends')
+    .action(async (id: string, opts: { reason: string }, cmd: Command) => {
+      const lc = await openCliLifecycle(configPathOf(cmd), { withJournal: false });
+      await lifecycleAct(async () => {
+        await lc.lifecycle.release(id, cliActor(), opts.reason);
+        say(`released ${id}`);
+      }).finally(() => lc.close());
+    });
+}
+
+function configPathOf(cmd: Command): string {
+  return (cmd.optsWithGlobals() as { config: string }).config;
+}
+
+/** A download or URL from the command line goes into the audit trail like one through the API. */
+async function auditAccess(cmd: Command, action: 'download' | 'url', e: RecordingEntry): Promise<void> {
+  const lc = await openCliLifecycle(configPathOf(cmd), { withJournal: false });
+  try {
+    lc.lifecycle.recordAccess(action, e, cliActor());
+  } finally {
+    lc.close();
+  }
 }

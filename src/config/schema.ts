@@ -13,13 +13,16 @@ import { describeOverlap, firstSegmentBelow, isStateEntry, overlap } from './dir
 import { parseListen } from './listen';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
 import { cleartextListenWarning, readHttpTls } from './http-tls';
+import { readHooks } from './hooks';
 import type { Reader } from './reader';
 import { Secret } from './secret';
 import { readSecret } from './secrets';
+import { readSse } from './sse';
 import type { TemplateRenderChecks } from './template-checks';
+import { readObjectLock, readRetention, readRetentionDays } from './retention';
 import type { AccountConfig, FsrecdConfig, HttpTlsConfig, RecordingOptions, StorageConfig } from './types';
 
-const TOP = ['esl', 'spool_dir', 'state_dir', 'allowed_dirs', 'log', 'http', 'call_recording', 'call-recording', 'network', 'recording', 'accounts', 'default_account', 'features', 'storage', 'upload'];
+const TOP = ['esl', 'spool_dir', 'state_dir', 'allowed_dirs', 'log', 'http', 'call_recording', 'call-recording', 'network', 'recording', 'accounts', 'default_account', 'features', 'storage', 'upload', 'hooks', 'retention'];
 const OPTION_KEYS = ['format', 'filename_extension', 'min_seconds', 'max_seconds', 'stereo', 'sample_rate', 'start', 'follow_transfer', 'announcement', 'per_endpoint_files'];
 
 interface Ctx {
@@ -101,7 +104,7 @@ function options(ctx: Ctx, p: string[], v: unknown): Partial<RecordingOptions> {
 
 function account(ctx: Ctx, domain: string, p: string[], v: unknown): AccountConfig {
   const r = ctx.r;
-  const o = r.map(p, v, ['tenant_uuid', 'record_account', 'record_all_users', 'online_call_record_enabled', 'call_record_toggle_enabled', 'recording', 'users', 'devices', 'queues', 'agents']);
+  const o = r.map(p, v, ['tenant_uuid', 'record_account', 'record_all_users', 'online_call_record_enabled', 'call_record_toggle_enabled', 'recording', 'users', 'devices', 'queues', 'agents', 'retention_days']);
   const a = emptyAccount(domain);
   a.tenantUuid = r.str([...p, 'tenant_uuid'], o.tenant_uuid, domain);
   a.recordAccount = readMatrix(r, [...p, 'record_account'], o.record_account);
@@ -109,8 +112,9 @@ function account(ctx: Ctx, domain: string, p: string[], v: unknown): AccountConf
   a.onlineCallRecordEnabled = r.bool([...p, 'online_call_record_enabled'], o.online_call_record_enabled, true);
   a.toggleEnabled = r.bool([...p, 'call_record_toggle_enabled'], o.call_record_toggle_enabled, true);
   a.options = options(ctx, [...p, 'recording'], o.recording);
+  a.retentionDays = readRetentionDays(r, [...p, 'retention_days'], o.retention_days);
   a.users = r.entries([...p, 'users'], o.users, (id, uv, up) => {
-    const u = r.map(up, uv, ['record', 'online_call_record_enabled', 'call_record_toggle_enabled', 'recording', ...Object.keys(WAZO_ALIASES)]);
+    const u = r.map(up, uv, ['record', 'online_call_record_enabled', 'call_record_toggle_enabled', 'recording', 'retention_days', ...Object.keys(WAZO_ALIASES)]);
     const record = readMatrix(r, [...up, 'record'], u.record);
     for (const [alias, [dir, net]] of Object.entries(WAZO_ALIASES)) {
       if (u[alias] === undefined) continue;
@@ -123,6 +127,7 @@ function account(ctx: Ctx, domain: string, p: string[], v: unknown): AccountConf
       onlineCallRecordEnabled: r.optBool([...up, 'online_call_record_enabled'], u.online_call_record_enabled),
       toggleEnabled: r.optBool([...up, 'call_record_toggle_enabled'], u.call_record_toggle_enabled),
       options: options(ctx, [...up, 'recording'], u.recording),
+      retentionDays: readRetentionDays(r, [...up, 'retention_days'], u.retention_days),
     };
   });
   a.devices = r.entries([...p, 'devices'], o.devices, (id, dv, dp) => {
@@ -134,8 +139,8 @@ function account(ctx: Ctx, domain: string, p: string[], v: unknown): AccountConf
   // Keyed by the normalised key (cc-keys.ts): `support` and `support@default` may both be given, a call
   // matches the exact one first (src/policy/cc-lookup.ts).
   const queues = r.entries([...p, 'queues'], o.queues, (id, qv, qp) => {
-    const q = r.map(qp, qv, ['record', 'recording']);
-    return { id, record: readSwitch(r, [...qp, 'record'], q.record), options: options(ctx, [...qp, 'recording'], q.recording) };
+    const q = r.map(qp, qv, ['record', 'recording', 'retention_days']);
+    return { id, record: readSwitch(r, [...qp, 'record'], q.record), options: options(ctx, [...qp, 'recording'], q.recording), retentionDays: readRetentionDays(r, [...qp, 'retention_days'], q.retention_days) };
   });
   a.queues = indexCcEntries(r, [...p, 'queues'], queues, 'queue');
   const agents = r.entries([...p, 'agents'], o.agents, (id, av, ap) => {
@@ -153,7 +158,7 @@ function storage(ctx: Ctx, p: string[], v: unknown, stateDir: string): StorageCo
     const o = r.map(p, v, ['type', 'dir']);
     return { type: 'local', dir: path(ctx, [...p, 'dir'], o.dir, resolve(stateDir, 'recordings')) };
   }
-  const keys = ['type', 'endpoint', 'port', 'use_ssl', 'region', 'bucket', 'create_bucket', 'path_style', 'key_template'];
+  const keys = ['type', 'endpoint', 'port', 'use_ssl', 'region', 'bucket', 'create_bucket', 'path_style', 'key_template', 'object_lock', 'sse', 'trust_if_none_match'];
   for (const s of ['access_key', 'secret_key']) keys.push(s, `${s}_file`, `${s}_env`);
   const o = r.map(p, v, keys);
   if (!o.endpoint) r.error([...p, 'endpoint'], 'an s3 storage needs an endpoint (host name, e.g. s3.amazonaws.com or 127.0.0.1)');
@@ -176,6 +181,9 @@ function storage(ctx: Ctx, p: string[], v: unknown, stateDir: string): StorageCo
     accessKey: accessKey ?? placeholder,
     secretKey: secretKey ?? placeholder,
     keyTemplate: o.key_template === undefined ? undefined : template(ctx, [...p, 'key_template'], o.key_template, '', (s) => ctx.templates.objectKey(s)),
+    objectLock: readObjectLock(r, [...p, 'object_lock'], o.object_lock),
+    sse: readSse(r, [...p, 'sse'], o.sse, ctx.baseDir),
+    trustIfNoneMatch: r.bool([...p, 'trust_if_none_match'], o.trust_if_none_match, false),
   };
 }
 
@@ -360,5 +368,7 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
       orphanStableMs: r.num(['upload', 'orphan_stable_ms'], u.orphan_stable_ms, d.upload.orphanStableMs, 100, 3_600_000),
       healthMaxBacklog: r.num(['upload', 'health_max_backlog'], u.health_max_backlog, d.upload.healthMaxBacklog, 1, 10_000_000),
     },
+    hooks: readHooks(r, top.hooks, { baseDir, env }),
+    retention: readRetention(r, top.retention),
   };
 }

@@ -3,6 +3,8 @@
  * call-recording, call_record_incoming_internal_enabled, any, inherit…); src/config/ turns them all into
  * this one shape, so nothing downstream handles aliases.
  */
+import type { SseConfig } from './sse';
+import type { HookConfig } from './hooks';
 import type { Secret } from './secret';
 
 export type Direction = 'inbound' | 'outbound';
@@ -44,6 +46,8 @@ export interface UserConfig {
   /** May this user use the *26 toggle. undefined = account's. */
   toggleEnabled?: boolean;
   options: Partial<RecordingOptions>;
+  /** Keep this user's recordings this many days (over the account's; see lifecycle/retention-policy.ts). */
+  retentionDays?: number;
 }
 
 export interface DeviceConfig {
@@ -59,6 +63,8 @@ export interface QueueConfig {
   /** "record all calls" for the queue: wins over an account rule that says off (KAZOO Call Center Pro). */
   record?: Switch;
   options: Partial<RecordingOptions>;
+  /** Keep this queue's recordings this many days (over the account's). */
+  retentionDays?: number;
 }
 
 export interface AgentConfig {
@@ -84,6 +90,8 @@ export interface AccountConfig {
   /** mod_callcenter queues and agents, keyed by normalizeCcKey(YAML key) (cc-keys.ts); `id` is the key as written. */
   queues: Map<string, QueueConfig>;
   agents: Map<string, AgentConfig>;
+  /** Keep the account's recordings this many days (over retention.default_days); undefined = inherit. */
+  retentionDays?: number;
 }
 
 export interface EslConfig {
@@ -161,9 +169,29 @@ export interface S3StorageConfig {
   secretKey: Secret;
   /** nunjucks template for the object key; default = path relative to spool_dir. */
   keyTemplate?: string;
+  /** Legal holds with S3 Object Lock: where the bucket has it (auto, the default), required, or never. */
+  objectLock?: 'auto' | 'require' | 'off';
+  /** Server-side encryption of every object (storage.sse); undefined = the bucket's default. */
+  sse?: SseConfig;
+  /**
+   * The server refuses a PUT with `If-None-Match: *` on an existing key (AWS S3, MinIO): fsrecd then creates
+   * first and looks only when refused. False (the default): it looks (HEAD) before each create, as servers
+   * that ignore the header (s3rver, older Ceph RGW) need.
+   */
+  trustIfNoneMatch?: boolean;
 }
 
 export type StorageConfig = LocalStorageConfig | S3StorageConfig;
+
+/** retention: when the daemon deletes expired recordings (the days themselves are per account, user, queue). */
+export interface RetentionConfig {
+  /** Days to keep a recording no account, user or queue rule covers; undefined = forever. */
+  defaultDays?: number;
+  /** How often the daemon looks for expired recordings. */
+  intervalMs: number;
+  /** At most this many deletions per run (the rest wait for the next one). */
+  batch: number;
+}
 
 export interface UploadConfig {
   concurrency: number;
@@ -232,4 +260,8 @@ export interface FsrecdConfig {
   features: FeaturesConfig;
   storage: StorageConfig;
   upload: UploadConfig;
+  /** Absent (a configuration built in code) = no retention rules: nothing expires. */
+  retention?: RetentionConfig;
+  /** Where each stored recording's description is handed (src/hooks/); absent = none. */
+  hooks?: HookConfig[];
 }

@@ -4,6 +4,7 @@
  */
 import type { StorageReader } from '../storage/target';
 import { entryFromStorage } from './entry-from';
+import { holdFromMarker, isHoldMarker } from './hold-marker';
 import type { RecordingIndex } from './index-db';
 import type { RecordingEntry } from './types';
 
@@ -12,15 +13,18 @@ export interface ReindexReport {
   recordings: number;
   /** Recordings with no readable metadata object: indexed from what the key and object tell. */
   withoutMetadata: number;
-  /** Index rows for stored recordings that storage no longer has. */
+  /** Index rows for stored recordings that storage no longer has (a deleted recording's tombstone stays). */
   removed: number;
+  /** Legal holds found beside their objects (hold markers) that the index did not have. */
+  holdsRestored: number;
 }
 
 const METADATA_READS_IN_FLIGHT = 16;
 const BATCH = 500;
 
 export async function reindexFromStorage(index: RecordingIndex, store: StorageReader, onProgress?: (r: ReindexReport) => void): Promise<ReindexReport> {
-  const report: ReindexReport = { objects: 0, recordings: 0, withoutMetadata: 0, removed: 0 };
+  const report: ReindexReport = { objects: 0, recordings: 0, withoutMetadata: 0, removed: 0, holdsRestored: 0 };
+  const markers: string[] = [];
   const gen = index.beginGeneration();
   let batch: RecordingEntry[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -31,7 +35,8 @@ export async function reindexFromStorage(index: RecordingIndex, store: StorageRe
   };
   for await (const obj of store.list()) {
     report.objects++;
-    // Metadata objects are read with their recording, never indexed themselves.
+    // Metadata objects are read with their recording, never indexed themselves; hold markers after the listing.
+    if (isHoldMarker(obj.key)) markers.push(obj.key);
     if (obj.key.endsWith('.json')) continue;
     const p = store.readJson(`${obj.key}.json`).then((meta) => {
       if (meta === undefined) report.withoutMetadata++;
@@ -45,6 +50,12 @@ export async function reindexFromStorage(index: RecordingIndex, store: StorageRe
   }
   await Promise.all(inFlight);
   flush();
+  // A hold set on another node (or before this index was rebuilt) is known from its marker.
+  for (const key of markers) {
+    const m = holdFromMarker(await store.readJson(key));
+    const e = m && index.get(m.id);
+    if (m && e && !e.hold && index.setHold(m.id, m.hold)) report.holdsRestored++;
+  }
   report.removed = index.endGeneration(gen);
   return report;
 }
