@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 NPM ?= npm
 
-.PHONY: all build test typecheck lint unit demo bench bench-index bench-start clean install install-files
+.PHONY: all build test typecheck lint unit demo bench bench-index bench-start clean install install-files deb
 
 all: build
 
@@ -47,6 +47,10 @@ bench-start: build
 clean:
 	rm -rf dist .tap coverage
 
+# dist/fsrecd_<version>_<arch>.deb: self-contained (it carries this Node), see packaging/deb/build.sh.
+deb: build
+	bash packaging/deb/build.sh
+
 # PREFIX/DESTDIR-aware install: the built daemon with its runtime dependencies, the unit, the example
 # config (never overwriting an operator's), the FreeSWITCH snippets and the docs.
 LIBDIR = $(DESTDIR)$(PREFIX)/lib/fsrecd
@@ -64,6 +68,9 @@ install-files:
 	install -d $(LIBDIR) $(BINDIR) $(SHAREDIR)/freeswitch $(DOCDIR) $(SYSCONFDIR)/conf.d $(UNITDIR)
 	cp -r dist templates package.json package-lock.json $(LIBDIR)/
 	cd $(LIBDIR) && $(NPM) ci --omit=dev --no-audit --no-fund --ignore-scripts
+	# --ignore-scripts compiles and downloads nothing: the SQLite addon is the one npm ci built here, for this Node.
+	install -D -m 0644 node_modules/better-sqlite3/build/Release/better_sqlite3.node \
+	  $(LIBDIR)/node_modules/better-sqlite3/build/Release/better_sqlite3.node
 	ln -sf $(PREFIX)/lib/fsrecd/dist/cli.js $(BINDIR)/fsrecd
 	cp -r freeswitch/. $(SHAREDIR)/freeswitch/
 	install -m 0644 README.md $(DOCDIR)/README.md

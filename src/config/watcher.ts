@@ -74,6 +74,8 @@ export class ConfigWatcher extends EventEmitter {
   }
 
   async #reload(reason: string): Promise<boolean> {
+    // Then 'reloaded' or 'rejected': systemd is told RELOADING=1 and READY=1 around the reload (src/systemd/).
+    this.emit('reloading', reason);
     const changed = [...this.#changed];
     this.#changed.clear();
     const result = await loadConfig(this.mainPath, this.env, this.templates);

@@ -81,6 +81,7 @@ export class Spool implements RecordingSink {
   /** Set by stop(): no scan starts or goes on after it, so the next owner never races this one. */
   #stopped = false;
   #prunedAt: number | undefined;
+  #scannedAt: number | undefined;
   readonly #now: () => number;
 
   private constructor(private readonly opts: SpoolOptions) {
@@ -206,6 +207,11 @@ export class Spool implements RecordingSink {
     }
   }
 
+  /** When the last scan pass finished: the systemd watchdog's sign that the pump still turns (src/systemd/). */
+  get lastScanAt(): number | undefined {
+    return this.#scannedAt;
+  }
+
   status(): SpoolStatus {
     return spoolStatus(this.journal.entries.values(), {
       now: this.#now(),
@@ -238,7 +244,10 @@ export class Spool implements RecordingSink {
       .catch((err: unknown) => {
         if (!isSimulatedCrash(err)) this.opts.log.error('spool scan failed', { spoolDir: this.opts.spoolDir, error: String(err) });
       })
-      .finally(() => (this.#scanning = undefined));
+      .finally(() => {
+        this.#scanning = undefined;
+        this.#scannedAt = this.#now();
+      });
     return this.#scanning;
   }
 

@@ -19,6 +19,9 @@ t.test('make install PREFIX=… installs a working daemon, config, snippets and 
   for (const f of ['bin/fsrecd', 'etc/fsrecd/fsrecd.yml', 'etc/fsrecd/conf.d/10-per-tenant-directory.yml', 'share/fsrecd/freeswitch/dialplan/00_fsrecd_features.xml', 'share/doc/fsrecd/README.md', 'unit/fsrecd.service']) {
     t.ok(existsSync(join(prefix, f)), f);
   }
+  // The recordings index's SQLite addon: installed with --ignore-scripts, so it must have been copied in.
+  execFileSync(process.execPath, ['-e', `new (require(${JSON.stringify(join(prefix, 'lib/fsrecd/node_modules/better-sqlite3'))}))(':memory:').close()`]);
+  t.pass('the installed better-sqlite3 loads');
   const check = execFileSync(join(prefix, 'bin/fsrecd'), ['check-config', '--config', join(prefix, 'etc/fsrecd/fsrecd.yml')], { encoding: 'utf8' });
   t.match(check, /^ok: 2 file\(s\), 1 account\(s\)/);
   const unit = readFileSync(join(prefix, 'unit/fsrecd.service'), 'utf8');
