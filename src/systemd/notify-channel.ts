@@ -27,8 +27,8 @@ export interface NotifyChannel {
 }
 
 export interface SpawnNotifyOptions {
-  /** The environment the child gets (NOTIFY_SOCKET must be in it). */
-  env: NodeJS.ProcessEnv;
+  /** The socket systemd named in NOTIFY_SOCKET; the child gets it in its environment. */
+  socket: string;
   log: Logger;
   /** The program; systemd-notify from PATH unless a test or a packager says otherwise. */
   command?: string;
@@ -69,7 +69,8 @@ export class SpawnedNotifyChannel implements NotifyChannel {
   }
 
   #spawn(args: string[]): Promise<void> {
-    const { env, log, command = 'systemd-notify', killAfterMs = 10_000 } = this.opts;
+    const { socket, log, command = 'systemd-notify', killAfterMs = 10_000 } = this.opts;
+    const env = { ...process.env, NOTIFY_SOCKET: socket };
     return new Promise<void>((resolve) => {
       let stderr = '';
       const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -99,5 +100,5 @@ function isStatusOnly(assignments: readonly string[]): boolean {
 /** The channel when systemd asked for notifications (NOTIFY_SOCKET set), else undefined: nothing is sent. */
 export function notifyChannelFromEnv(env: NodeJS.ProcessEnv, log: Logger): NotifyChannel | undefined {
   if (!env.NOTIFY_SOCKET) return undefined;
-  return new SpawnedNotifyChannel({ env, log });
+  return new SpawnedNotifyChannel({ socket: env.NOTIFY_SOCKET, log });
 }

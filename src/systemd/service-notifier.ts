@@ -181,11 +181,19 @@ export class ServiceNotifier {
   }
 }
 
-/** The notifier when systemd started us with Type=notify (NOTIFY_SOCKET set), already ticking; else undefined. */
+/**
+ * The notifier when systemd started us with Type=notify (NOTIFY_SOCKET set), already ticking; else undefined.
+ * The variables are taken out of env (as sd_notify's unset_environment does): a process fsrecd starts (a
+ * hook) must not inherit the right to tell systemd that fsrecd is ready, reloading or alive.
+ */
 export function serviceNotifierFromEnv(env: NodeJS.ProcessEnv, log: Logger): ServiceNotifier | undefined {
   const channel = notifyChannelFromEnv(env, log);
+  const pingEveryMs = watchdogPingEveryMs(env, process.pid);
+  delete env.NOTIFY_SOCKET;
+  delete env.WATCHDOG_USEC;
+  delete env.WATCHDOG_PID;
   if (!channel) return undefined;
-  const notifier = new ServiceNotifier({ channel, log, pingEveryMs: watchdogPingEveryMs(env, process.pid) });
+  const notifier = new ServiceNotifier({ channel, log, pingEveryMs });
   notifier.start();
   return notifier;
 }

@@ -57,6 +57,14 @@ t.test('a value cannot add a variable: newlines become spaces', async (t) => {
   t.same(notifyArgs(['STATUS=disk full\nREADY=1', 'WATCHDOG=1']), ['STATUS=disk full READY=1', 'WATCHDOG=1']);
 });
 
+t.test('the notify variables are taken out of the environment children inherit', async (t) => {
+  const env: NodeJS.ProcessEnv = { NOTIFY_SOCKET: '/run/none/notify', WATCHDOG_USEC: '30000000', WATCHDOG_PID: String(process.pid), PATH: '/usr/bin' };
+  const notifier = serviceNotifierFromEnv(env, silentLogger());
+  t.ok(notifier, 'a notifier for NOTIFY_SOCKET');
+  await notifier?.close(0);
+  t.same(env, { PATH: '/usr/bin' });
+});
+
 t.test('nothing without NOTIFY_SOCKET', async (t) => {
   t.equal(notifyChannelFromEnv({ WATCHDOG_USEC: '1000000' }, silentLogger()), undefined);
   t.equal(serviceNotifierFromEnv({ WATCHDOG_USEC: '1000000' }, silentLogger()), undefined);
