@@ -84,8 +84,7 @@ export class LifecycleService implements Lifecycle {
   }
 
   async delete(id: string, actor: Actor, reason: string): Promise<RecordingEntry> {
-    const why = this.#reason(reason);
-    const entry = await this.#guarded('delete', id, actor, why, (e) => {
+    const { entry, why } = await this.#guarded('delete', id, actor, reason, (e) => {
       if (e.state === 'deleted') throw this.#deletedError(e);
       if (e.hold) throw new LifecycleError('held', `recording ${id} is under legal hold (${e.hold.reason}, by ${e.hold.by} at ${e.hold.at}): release it first`);
       if (e.state !== 'stored') throw new LifecycleError('not-stored', `recording ${id} is ${e.state}, not in storage yet: it can be deleted once it is stored`);
@@ -118,8 +117,7 @@ export class LifecycleService implements Lifecycle {
   }
 
   async hold(id: string, actor: Actor, reason: string): Promise<LegalHold> {
-    const why = this.#reason(reason);
-    const entry = await this.#guarded('hold', id, actor, why, (e) => {
+    const { entry, why } = await this.#guarded('hold', id, actor, reason, (e) => {
       if (e.state === 'deleted') throw this.#deletedError(e);
       if (e.hold) throw new LifecycleError('held', `recording ${id} is already under legal hold (${e.hold.reason}, by ${e.hold.by} at ${e.hold.at})`);
     });
@@ -148,8 +146,7 @@ export class LifecycleService implements Lifecycle {
   }
 
   async release(id: string, actor: Actor, reason: string): Promise<void> {
-    const why = this.#reason(reason);
-    const entry = await this.#guarded('release', id, actor, why, (e) => {
+    const { entry, why } = await this.#guarded('release', id, actor, reason, (e) => {
       if (e.state === 'deleted') throw this.#deletedError(e);
       if (!e.hold) throw new LifecycleError('not-held', `recording ${id} is not under legal hold`);
     });
@@ -196,17 +193,18 @@ export class LifecycleService implements Lifecycle {
   }
 
   /** The checks every act shares (reason, role, id, tenant, state); a refusal is audited, logged and thrown. */
-  async #guarded(action: AuditAction, id: string, actor: Actor, reason: string, check: (e: RecordingEntry) => void): Promise<RecordingEntry> {
+  async #guarded(action: AuditAction, id: string, actor: Actor, reason: string, check: (e: RecordingEntry) => void): Promise<{ entry: RecordingEntry; why: string }> {
     const e = this.#index.get(id);
     const visible = e && (actor.tenant === undefined || e.tenant === actor.tenant) ? e : undefined;
     try {
       if (actor.role !== 'admin') throw new LifecycleError('forbidden', `${action} is for admins; ${actor.name} may only read`);
+      const why = this.#reason(reason);
       // Another tenant's recording is "not found": a tenant must not learn which ids exist elsewhere.
       if (!visible) throw new LifecycleError('not-found', `no recording ${id}${actor.tenant === undefined ? '' : ` in tenant ${actor.tenant}`}`);
       check(visible);
-      return visible;
+      return { entry: visible, why };
     } catch (err) {
-      if (err instanceof LifecycleError) this.#refused(action, id, visible?.tenant ?? actor.tenant ?? '', actor, reason, err);
+      if (err instanceof LifecycleError) this.#refused(action, id, visible?.tenant ?? actor.tenant ?? '', actor, String(reason ?? '').trim().slice(0, MAX_REASON), err);
       throw err;
     }
   }
