@@ -1,0 +1,77 @@
+/** fsrecd recordings delete/hold/release, fsrecd retention and fsrecd audit: the built CLI in a separate process. */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalTarget } from '../../src/storage/local-target';
+import { tempDir } from '../helpers/storage-fixtures';
+import { storedWorld } from '../lifecycle/fixture';
+
+const CLI = join(__dirname, '../../dist/cli.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+t.test('delete, hold, release, retention and audit from the command line, with exit codes a script can tell apart', async (t) => {
+  const dir = tempDir(t, 'fsrecd-cli-lifecycle-');
+  // Ages count back from the fixture's NOW (2026-11-27); the CLI runs at the real time, later still.
+  const w = await storedWorld(dir, new LocalTarget(join(dir, 'stored')), [{ id: 'r1', ageDays: 1 }, { id: 'r2', ageDays: 1 }, { id: 'old', ageDays: 4000, bytes: 2500 }, { id: 'kept', ageDays: 4000, tenant: 'other', domain: 'other.example' }]);
+  await w.spool.stop(0);
+  w.index.close();
+  const cfg = join(dir, 'fsrecd.yml');
+  writeFileSync(cfg, 'spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: local, dir: stored}\nupload: {keep_local_days: 30}\naccounts:\n  acme.example: {tenant_uuid: acme, retention_days: 3650}\n');
+
+  const noReason = run('recordings', 'delete', 'r1', '--reason', ' ', '--config', cfg);
+  t.equal(noReason.status, 2);
+  t.match(noReason.stderr, /a reason is required/);
+  const unknown = run('recordings', 'delete', 'nope', '--reason', 'x', '--config', cfg);
+  t.equal(unknown.status, 3);
+  t.match(unknown.stderr, /no recording nope/);
+
+  const hold = run('recordings', 'hold', 'r1', '--reason', 'case 5', '--config', cfg);
+  t.equal(hold.status, 0, hold.stderr);
+  t.match(hold.stdout, /held r1: kept in the index and beside the object only/);
+  const refused = run('recordings', 'delete', 'r1', '--reason', 'asked', '--config', cfg);
+  t.equal(refused.status, 4);
+  t.match(refused.stderr, /under legal hold \(case 5/);
+  t.equal(run('recordings', 'release', 'r1', '--reason', 'closed', '--config', cfg).status, 0);
+
+  const del = run('recordings', 'delete', 'r1', '--reason', 'data subject request', '--config', cfg);
+  t.equal(del.status, 0, del.stderr);
+  t.match(del.stdout, /^deleted r1 \(rec\/r1\.wav, .*\); tombstone: .* by cli:\S+: data subject request$/m);
+  t.notOk(existsSync(join(dir, 'stored', 'rec', 'r1.wav')));
+  t.notOk(existsSync(join(dir, 'spool', 'rec', 'r1.wav')), 'the kept local copy went too');
+  const onDeleted = run('recordings', 'hold', 'r1', '--reason', 'late', '--config', cfg);
+  t.equal(onDeleted.status, 4);
+  t.match(onDeleted.stderr, /recording r1 was deleted on .* \(data subject request\)/);
+  t.match(run('recordings', 'show', 'r1', '--config', cfg).stdout, /^deleted\s+.* by cli:\S+ \(request\): data subject request$/m);
+
+  const out = join(dir, 'r2.wav');
+  t.equal(run('recordings', 'get', 'r2', '-o', out, '--config', cfg).status, 0, 'a download is audited');
+
+  const dry = run('retention', '--dry-run', '--config', cfg);
+  t.equal(dry.status, 0, dry.stderr);
+  t.match(dry.stdout, /old\n/);
+  t.match(dry.stdout, /3650 d \(account\)/);
+  t.match(dry.stdout, /would delete 1 recording\(s\), .* \(2500 bytes\); nothing was deleted/);
+  t.ok(existsSync(join(dir, 'stored', 'rec', 'old.wav')), 'dry run deleted nothing');
+  const live = run('retention', '--run', '--config', cfg);
+  t.equal(live.status, 0, live.stderr);
+  t.match(live.stdout, /deleted 1 recording\(s\), .* \(2500 bytes\)/);
+  t.notOk(existsSync(join(dir, 'stored', 'rec', 'old.wav')));
+  t.ok(existsSync(join(dir, 'stored', 'rec', 'kept.wav')), 'no rule for tenant other: kept forever');
+  t.equal(run('retention', '--config', cfg).status, 2, 'neither --dry-run nor --run');
+
+  const audit = JSON.parse(run('audit', '--json', '--config', cfg).stdout) as { events: { action: string; recordingId: string; outcome: string; actor: string }[] };
+  t.same(
+    audit.events.map((e) => `${e.action} ${e.recordingId} ${e.outcome}`),
+    ['retention-delete old ok', 'download r2 ok', 'hold r1 refused', 'delete r1 ok', 'release r1 ok', 'delete r1 refused', 'hold r1 ok', 'delete nope refused', 'delete r1 refused'],
+  );
+  t.match(audit.events[1]?.actor, /^cli:/);
+  const filtered = JSON.parse(run('audit', '--json', '--action', 'delete', '--recording', 'r1', '--config', cfg).stdout) as { events: { outcome: string }[] };
+  t.same(filtered.events.map((e) => e.outcome), ['ok', 'refused', 'refused']);
+  const table = run('audit', '--limit', '2', '--config', cfg);
+  t.match(table.stdout, /^AT \(UTC\)\s+ACTION\s+OUTCOME\s+RECORDING/);
+  t.match(table.stdout, /more: fsrecd audit … --before \d+/);
+  const badAction = run('audit', '--action', 'erase', '--config', cfg);
+  t.equal(badAction.status, 2);
+  t.match(badAction.stderr, /--action: one of download, play, url, delete, retention-delete, hold, release/);
+});
