@@ -37,12 +37,21 @@ export const CRASH_POINTS = [
   'local.copy-temp',
   'local.link',
   'local.write-metadata',
+  // Hand-off hooks (state_dir/hooks/): one delivery file written atomically like a journal entry (created
+  // after "stored", rewritten after each attempt, kept as "delivered"), the hooks' first-seen times, a
+  // delivery leaving fsrecd (POST or command), and a retry request or a delivered record removed.
+  'hooks.write-temp',
+  'hooks.fsync-temp',
+  'hooks.rename',
+  'hooks.fsync-dir',
+  'hooks.send',
+  'hooks.unlink',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** Where atomic-file writes report their steps: one prefix per kind of file. */
-export type AtomicWriter = 'journal' | 'toggles';
+export type AtomicWriter = 'journal' | 'toggles' | 'hooks';
 
 export interface Faults {
   /** Called just before a durable step; may kill the process, throw an injected error, or do nothing. */
