@@ -2,14 +2,21 @@
  * The durable record of every recording: one small JSON file per recording under state_dir/journal,
  * replaced atomically at each step, so a crash or kill -9 leaves each entry in its last completed state.
  *
+ * Group commit: the writes queued in one turn of the event loop go together. Each entry still gets its own
+ * temp file, fsync and rename (the steps journal.write-temp, journal.fsync-temp, journal.rename); then one
+ * fsync of the directory (journal.fsync-dir) makes every rename of the group durable at once. An entry is
+ * durable (its promise resolves, listeners hear it) only after its rename and that directory fsync landed;
+ * a failed write fails its own entry, a failed directory fsync fails the whole group (all are retried).
+ *
  * Writes to one entry are serialised and always write the entry's latest state: two steps of one
  * recording racing each other can never leave an older state (or a torn file) on disk.
  */
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NO_FAULTS, type Faults } from '../durability/faults';
+import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../model/recording';
-import { writeFileAtomic } from '../util/atomic-file';
+import type { VerifiedBy } from '../storage/verify';
+import { tempPathBeside } from '../util/atomic-file';
 
 export type EntryState = 'recording' | 'finished' | 'uploading' | 'stored' | 'failed' | 'discarded' | 'lost';
 
@@ -38,6 +45,15 @@ export interface JournalEntry {
   /** Bytes of the local file: when it finished, then the verified size once stored. */
   size?: number;
   md5?: string;
+  /** The local file's SHA-256, from the read that sent it. */
+  sha256?: string;
+  /** Set when stored: the proof the stored copy was checked with (storage/verify.ts). */
+  verifiedBy?: VerifiedBy;
+  /**
+   * False when only the PUT's reply verified the stored copy (keep_local_days > 0): it is read back before
+   * the local copy is removed (uploader.ts confirmStoredCopy).
+   */
+  readBack?: boolean;
   /** Set when stored: which local file the stored copy was verified against. */
   verified?: FileIdentity;
   updatedAt: string;
@@ -47,6 +63,24 @@ export interface JournalEntry {
 
 export function entryFileName(id: string): string {
   return `${id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 180)}.json`;
+}
+
+/** One entry's write waiting for its group. */
+interface GroupedWrite {
+  path: string;
+  text: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** fsync of a file or directory: what makes its bytes (a directory: its renames) survive a crash. */
+async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Per entry: the write running now and the one queued behind it (which will write the latest state). */
@@ -62,6 +96,8 @@ export class Journal {
   readonly #slots = new Map<string, WriteSlot>();
   /** The state each entry has on disk: what a crash now would leave (memory may be ahead of it). */
   readonly #onDisk = new Map<string, EntryState>();
+  /** Writes queued in this turn of the event loop: they share one directory fsync. */
+  #group: GroupedWrite[] | undefined;
 
   constructor(
     readonly dir: string,
@@ -121,7 +157,7 @@ export class Journal {
         if (!e) return;
         const text = JSON.stringify(e);
         const state = e.state;
-        await writeFileAtomic(join(this.dir, entryFileName(id)), text, { faults: this.faults, writer: 'journal' });
+        await this.#commit(join(this.dir, entryFileName(id)), text);
         const before = this.#onDisk.get(id);
         this.#onDisk.set(id, state);
         this.onPut?.(JSON.parse(text) as JournalEntry, before);
@@ -132,6 +168,50 @@ export class Journal {
       });
     s.queued = run;
     return run;
+  }
+
+  /** Resolves once `text` is at `path` and durable: renamed into place, the directory fsync'd after. */
+  #commit(path: string, text: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!this.#group) {
+        this.#group = [];
+        setImmediate(() => void this.#commitGroup());
+      }
+      this.#group.push({ path, text, resolve, reject });
+    });
+  }
+
+  async #commitGroup(): Promise<void> {
+    const group = this.#group ?? [];
+    this.#group = undefined;
+    const renamed = await Promise.all(group.map((w) => this.#replace(w).then(() => w, (err: unknown) => void w.reject(err))));
+    const landed = renamed.filter((w): w is GroupedWrite => w !== undefined);
+    if (landed.length === 0) return;
+    try {
+      this.faults.at('journal.fsync-dir');
+      await syncPath(this.dir);
+    } catch (err) {
+      for (const w of landed) w.reject(err);
+      return;
+    }
+    for (const w of landed) w.resolve();
+  }
+
+  /** One entry's file replaced: temp written, fsync'd, renamed over the old one (not yet durable: the directory). */
+  async #replace(w: GroupedWrite): Promise<void> {
+    const tmp = tempPathBeside(w.path);
+    try {
+      this.faults.at('journal.write-temp');
+      await writeFile(tmp, w.text, { mode: 0o640 });
+      this.faults.at('journal.fsync-temp');
+      await syncPath(tmp);
+      this.faults.at('journal.rename');
+      await rename(tmp, w.path);
+    } catch (err) {
+      // A half-written temp (disk full) must not fill the disk further; the old entry is untouched.
+      if (!isSimulatedCrash(err)) await unlink(tmp).catch(() => undefined); // durable-exempt: removes our own temp, never an entry
+      throw err;
+    }
   }
 
   /** Forgets an entry that needs nothing more (see upload.journal_keep_days). */

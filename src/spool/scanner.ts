@@ -15,6 +15,7 @@ import type { DurableJournal } from './durable-journal';
 import type { Journal, JournalEntry } from './journal';
 import { decideScan, type FoundFile, type ScanContext } from './scan-decision';
 import { finishRemoval, isAside, removeVerifiedCopy } from './stored-copy';
+import { confirmStoredCopy } from './uploader';
 
 export interface ScannerOptions {
   spoolDir: string;
@@ -63,7 +64,7 @@ export class Scanner {
       if (!st || !st.isFile()) continue;
       const file: FoundFile = { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
       const action = decideScan(file, this.opts.journal.byPath(path), ctx);
-      if (action.kind === 'remove-stored-copy') await removeVerifiedCopy(action.entry, this.opts.journal, this.opts.faults, this.opts.log);
+      if (action.kind === 'remove-stored-copy' && (await confirmStoredCopy(action.entry, this.opts))) await removeVerifiedCopy(action.entry, this.opts.journal, this.opts.faults, this.opts.log);
       else if (action.kind === 'finish') candidates.push({ file, finish: action.entry, cause: action.cause });
       else if (action.kind === 'adopt') candidates.push({ file });
     }

@@ -36,8 +36,9 @@ export class LocalTarget implements RecordingStore {
 
   async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults: Faults = NO_FAULTS): Promise<PutResult> {
     const size = (await stat(localPath)).size;
-    const local = { id: meta.id, size, md5: md5 ?? (await md5File(localPath)) };
-    const json = JSON.stringify({ ...meta, result, md5: local.md5 }, null, 1);
+    const fileMd5 = md5 ?? (await md5File(localPath));
+    const local = { id: meta.id, size, md5: () => Promise.resolve(fileMd5) };
+    const json = JSON.stringify({ ...meta, result, md5: fileMd5 }, null, 1);
     const used = await placeWithoutReplacing(key, local, {
       look: async (k) => ({ object: await this.#objectAt(k, size), metadataId: await this.#metadataIdAt(k) }),
       md5Of: (k) => md5File(this.#path(k)),
@@ -58,7 +59,8 @@ export class LocalTarget implements RecordingStore {
         return linkExclusive(tmp, dest);
       },
     }, this.describe());
-    return { key: used };
+    // The copy is verified by reading it back (stat hashes the stored file): no reply to trust here.
+    return { key: used, md5: fileMd5 };
   }
 
   /** The id `<key>.json` names; '' when it exists but names none; undefined when there is none. */

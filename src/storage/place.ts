@@ -8,7 +8,16 @@ import { candidateKeys, judgeSlot, type ObjectAtKey } from './no-replace';
 export interface LocalRecording {
   id: string;
   size: number;
-  md5: string;
+  /** The local file's MD5, computed only when an object at a key must be compared with it (then kept). */
+  md5: () => Promise<string>;
+}
+
+export interface PlacementOptions {
+  /**
+   * Create before looking (the server refuses a create over an existing key: If-None-Match honoured), and
+   * look only when refused. Without it every key is looked at first (a server that ignores the condition).
+   */
+  createFirst?: boolean;
 }
 
 /** What a target can do at one key. */
@@ -31,9 +40,11 @@ export class PlacementError extends Error {
   override name = 'PlacementError';
 }
 
-export async function placeWithoutReplacing(key: string, local: LocalRecording, slots: KeySlots, describe: string): Promise<string> {
+export async function placeWithoutReplacing(key: string, local: LocalRecording, slots: KeySlots, describe: string, opts: PlacementOptions = {}): Promise<string> {
   for (const candidate of candidateKeys(key)) {
-    let slot = await lookAt(candidate, local, slots);
+    let slot: Slot;
+    if (opts.createFirst) slot = (await slots.createAudio(candidate)) ? { verdict: 'ours' } : await lookAt(candidate, local, slots);
+    else slot = await lookAt(candidate, local, slots);
     if (slot.verdict === 'free') {
       // Lost the race (another writer created it after we looked): judge what it created, never overwrite it.
       if (await slots.createAudio(candidate)) slot = { verdict: 'ours', metadataId: slot.metadataId };
@@ -52,9 +63,16 @@ export async function placeWithoutReplacing(key: string, local: LocalRecording, 
   throw new PlacementError(`${describe}: ${key} and ${candidateKeys(key).length - 1} suffixed keys are all taken by other recordings`);
 }
 
-async function lookAt(key: string, local: LocalRecording, slots: KeySlots): Promise<{ verdict: 'free' | 'ours' | 'taken'; metadataId?: string }> {
+interface Slot {
+  verdict: 'free' | 'ours' | 'taken';
+  metadataId?: string;
+}
+
+async function lookAt(key: string, local: LocalRecording, slots: KeySlots): Promise<Slot> {
   const facts = await slots.look(key);
-  const verdict = judgeSlot({ ...facts, local });
+  // Nothing there: the verdict needs no checksum (the common case reads the file only to send it).
+  const md5 = facts.object ? await local.md5() : '';
+  const verdict = judgeSlot({ ...facts, local: { id: local.id, size: local.size, md5 } });
   if (verdict !== 'compare-bytes') return { verdict, metadataId: facts.metadataId };
-  return { verdict: (await slots.md5Of(key)) === local.md5 ? 'ours' : 'taken', metadataId: facts.metadataId };
+  return { verdict: (await slots.md5Of(key)) === md5 ? 'ours' : 'taken', metadataId: facts.metadataId };
 }

@@ -1,8 +1,9 @@
 /**
- * S3-compatible storage (AWS S3, MinIO, Ceph RGW) through the minio client: streamed uploads (multipart
- * above minio's part size), call metadata as x-amz-meta-* headers, a JSON metadata object beside each file.
+ * S3-compatible storage (AWS S3, MinIO, Ceph RGW) through the minio client: each file read once and sent in
+ * one PUT (in parts above the part size, s3-upload.ts), call metadata as x-amz-meta-* headers (the whole of
+ * it also as x-amz-meta-fsrecd-meta when it fits) and a JSON metadata object beside the file; storage.sse.
  */
-import { createReadStream } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
@@ -11,10 +12,13 @@ import { renderObjectKey } from '../naming/object-key';
 import type { Logger } from '../log';
 import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../model/recording';
-import { etagKind, md5File, md5Stream, multipartEtag } from './checksum';
+import { etagKind, hashFile, md5File, md5Stream, multipartEtag, sha256FromBase64 } from './checksum';
 import { audioContentType } from './content-type';
 import { idIn, type ObjectAtKey } from './no-replace';
+import { META_HEADER, metadataHeader, metadataJson, parseMetadataHeader } from './object-metadata';
 import { PlacementError, placeWithoutReplacing, type LocalRecording } from './place';
+import { uploadFile, type SentObject } from './s3-upload';
+import { encryptionOf, etagIsUntrusted, sseReadHeaders, sseWriteHeaders } from './sse-headers';
 import { contentDisposition } from '../util/content-disposition';
 import type { ByteRange, ListedObject, PutResult, RecordingStore, StoredObject } from './target';
 
@@ -30,6 +34,10 @@ const CREATE_REFUSED = new Set(['PreconditionFailed', 'ConditionalRequestConflic
 
 function errorCode(err: unknown): string {
   return String((err as { code?: unknown }).code ?? '');
+}
+
+function sseLabel(type: 's3' | 'kms' | 'c'): StoredObject['encryption'] {
+  return type === 's3' ? 'SSE-S3' : type === 'kms' ? 'SSE-KMS' : 'SSE-C';
 }
 
 function decodedHeader(v: unknown): string | undefined {
@@ -105,58 +113,102 @@ export class S3Target implements RecordingStore {
   async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults: Faults = NO_FAULTS): Promise<PutResult> {
     await this.#ensureBucket();
     const size = (await stat(localPath)).size;
-    const local: LocalRecording = { id: meta.id, size, md5: md5 ?? (await md5File(localPath)) };
     const partSize = this.#client.calculatePartSize(size);
-    // minio-js sends an object of up to one part in a single PUT, which can carry If-None-Match. A multipart
-    // upload cannot through minio-js (the condition belongs on CompleteMultipartUpload, which it does not
-    // expose): there the HEAD before it is the only guard, and a writer racing it can still win.
+    // minio-js's CompleteMultipartUpload cannot carry If-None-Match: a multipart upload is always looked at
+    // first, and a writer racing that look can still win (README, Guarantees).
     const singlePut = size <= partSize;
-    const json = Buffer.from(JSON.stringify({ ...meta, result, md5: local.md5 }, null, 1));
+    let sent: SentObject | undefined;
+    let md5Known: Promise<string> | undefined = md5 === undefined ? undefined : Promise.resolve(md5);
+    const local: LocalRecording = { id: meta.id, size, md5: () => (md5Known ??= md5File(localPath)) };
+    let metadataBody: Buffer | undefined;
     try {
       const used = await placeWithoutReplacing(
         key,
         local,
         {
-          look: async (k) => ({ object: await this.#objectAt(k, localPath, local), metadataId: await this.#metadataIdAt(k) }),
-          md5Of: async (k) => md5Stream(await this.#client.getObject(this.cfg.bucket, k)),
-          createAudio: (k) => {
-            faults.at('upload.put-object');
-            return this.#createIfAbsent(k, () => createReadStream(localPath), size, this.#audioHeaders(k, meta, local.md5, singlePut ? undefined : partSize), singlePut);
+          look: async (k) => {
+            const [object, metadataId] = await Promise.all([this.#objectAt(k, localPath, local), this.#metadataIdAt(k)]);
+            return { object, metadataId };
           },
-          createMetadata: (k) => {
+          md5Of: async (k) => md5Stream(await this.#get(k)),
+          createAudio: async (k) => {
+            faults.at('upload.put-object');
+            const created = await this.#createAudio(k, localPath, size, partSize, meta, result, singlePut);
+            if (!created) return false;
+            sent = created.sent;
+            md5Known = Promise.resolve(sent.hashes.md5);
+            metadataBody = Buffer.from(metadataJson(meta, result, sent.hashes));
+            return true;
+          },
+          createMetadata: async (k) => {
+            // Always written (the index, `reindex` and other readers take it; the header is a second copy
+            // that readJson falls back to, e.g. for an object whose .json a crash kept from being written).
+            metadataBody ??= Buffer.from(metadataJson(meta, result, { md5: await local.md5(), sha256: (await hashFile(localPath)).sha256 }));
+            const body = metadataBody;
             faults.at('upload.put-metadata');
-            return this.#createIfAbsent(`${k}.json`, () => json, json.length, { 'Content-Type': 'application/json' }, true);
+            return this.#createIfAbsent(`${k}.json`, body, { 'Content-Type': 'application/json', ...sseWriteHeaders(this.cfg.sse) }, true);
           },
         },
         this.describe(),
+        { createFirst: singlePut && this.cfg.trustIfNoneMatch === true && this.#conditionalCreates },
       );
-      return { key: used };
+      if (sent) {
+        const { hashes, reply } = sent;
+        const out: PutResult = { key: used, md5: hashes.md5, sha256: hashes.sha256, reply };
+        if (hashes.multipartEtag) out.multipartEtag = { etag: hashes.multipartEtag, partSize: hashes.partSize };
+        return out;
+      }
+      // The key already held these bytes (an earlier run): nothing was sent, so the file is read to compare.
+      const sums = await hashFile(localPath);
+      return { key: used, md5: sums.md5, sha256: sums.sha256 };
     } catch (err) {
       if (isSimulatedCrash(err) || err instanceof PlacementError) throw err;
       throw this.#explain(err);
     }
   }
 
-  #audioHeaders(key: string, meta: RecordingMeta, md5: string, partSize: number | undefined): Record<string, string> {
-    const headers: Record<string, string> = {
-      'Content-Type': audioContentType(key),
-      'X-Amz-Meta-Call-Uuid': headerValue(meta.callUuid),
-      'X-Amz-Meta-Srcnum': headerValue(meta.srcnum),
-      'X-Amz-Meta-Dstnum': headerValue(meta.dstnum),
-      'X-Amz-Meta-Direction': headerValue(meta.direction),
-      'X-Amz-Meta-Network': headerValue(meta.network),
-      'X-Amz-Meta-Tenant': headerValue(meta.tenantUuid),
-      'X-Amz-Meta-Reasons': headerValue(meta.reasons.join('; ')),
-      // Which recording this is (a key that holds another one is never reused) and what was sent.
-      'X-Amz-Meta-Fsrecd-Id': headerValue(meta.id),
-      'X-Amz-Meta-Fsrecd-Md5': md5,
+  /** Creates the audio object (undefined: something is at the key and the server refused, 412). */
+  async #createAudio(key: string, localPath: string, size: number, partSize: number, meta: RecordingMeta, result: RecordingResult | undefined, singlePut: boolean): Promise<{ sent: SentObject } | undefined> {
+    const headers = this.#audioHeaders(key, meta, singlePut ? undefined : partSize);
+    const checksumHeaders = (sums: { md5: string; sha256: string }): Record<string, string> => {
+      const h: Record<string, string> = { 'x-amz-meta-fsrecd-md5': sums.md5, 'x-amz-meta-fsrecd-sha256': sums.sha256 };
+      const packed = metadataHeader(metadataJson(meta, result, sums), { ...headers, ...h });
+      if (packed) h[META_HEADER] = packed;
+      return h;
     };
-    if (partSize !== undefined) headers['X-Amz-Meta-Fsrecd-Part-Size'] = String(partSize);
-    if (meta.user) headers['X-Amz-Meta-User'] = headerValue(meta.user);
-    if (meta.device) headers['X-Amz-Meta-Device'] = headerValue(meta.device);
-    // Which conversation and which segment of it (the whole story, parties and transfers, is in <key>.json).
-    headers['X-Amz-Meta-Conversation'] = headerValue(meta.conversationId ?? meta.callUuid);
-    headers['X-Amz-Meta-Segment'] = String(meta.segment ?? 1);
+    const ifNoneMatch = singlePut && this.#conditionalCreates;
+    const req = { bucket: this.cfg.bucket, key, path: localPath, size, partSize, headers, checksumHeaders, sse: this.cfg.sse, ifNoneMatch };
+    try {
+      return { sent: await uploadFile(this.#client, req) };
+    } catch (err) {
+      if (CREATE_REFUSED.has(errorCode(err))) return undefined;
+      if (!ifNoneMatch || errorCode(err) !== 'NotImplemented') throw err;
+      this.#conditionalCreates = false;
+      this.log.warn('the S3 server does not implement If-None-Match on PUT; a HEAD before each create is the only guard', { target: this.describe() });
+      return { sent: await uploadFile(this.#client, { ...req, ifNoneMatch: false }) };
+    }
+  }
+
+  /** Lower-case header names: the signature and the server see them as sent. */
+  #audioHeaders(key: string, meta: RecordingMeta, partSize: number | undefined): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': audioContentType(key),
+      'x-amz-meta-call-uuid': headerValue(meta.callUuid),
+      'x-amz-meta-srcnum': headerValue(meta.srcnum),
+      'x-amz-meta-dstnum': headerValue(meta.dstnum),
+      'x-amz-meta-direction': headerValue(meta.direction),
+      'x-amz-meta-network': headerValue(meta.network),
+      'x-amz-meta-tenant': headerValue(meta.tenantUuid),
+      'x-amz-meta-reasons': headerValue(meta.reasons.join('; ')),
+      // Which recording this is (a key that holds another one is never reused).
+      'x-amz-meta-fsrecd-id': headerValue(meta.id),
+    };
+    if (partSize !== undefined) headers['x-amz-meta-fsrecd-part-size'] = String(partSize);
+    if (meta.user) headers['x-amz-meta-user'] = headerValue(meta.user);
+    if (meta.device) headers['x-amz-meta-device'] = headerValue(meta.device);
+    // Which conversation and which segment of it (the whole story, parties and transfers, is in fsrecd-meta).
+    headers['x-amz-meta-conversation'] = headerValue(meta.conversationId ?? meta.callUuid);
+    headers['x-amz-meta-segment'] = String(meta.segment ?? 1);
     return headers;
   }
 
@@ -165,33 +217,33 @@ export class S3Target implements RecordingStore {
    * just looked (HEAD) and found nothing, so on a server that ignores If-None-Match only a writer racing
    * between that look and this PUT can be overwritten.
    */
-  async #createIfAbsent(key: string, body: () => Readable | Buffer, size: number, headers: Record<string, string>, conditional: boolean): Promise<boolean> {
+  async #createIfAbsent(key: string, body: Buffer, headers: Record<string, string>, conditional: boolean): Promise<boolean> {
     const ifNoneMatch = conditional && this.#conditionalCreates;
     try {
-      await this.#client.putObject(this.cfg.bucket, key, body(), size, ifNoneMatch ? { ...headers, 'If-None-Match': '*' } : headers);
+      await this.#client.putObject(this.cfg.bucket, key, body, body.length, ifNoneMatch ? { ...headers, 'If-None-Match': '*' } : headers);
       return true;
     } catch (err) {
       if (CREATE_REFUSED.has(errorCode(err))) return false;
       if (!ifNoneMatch || errorCode(err) !== 'NotImplemented') throw err;
       this.#conditionalCreates = false;
       this.log.warn('the S3 server does not implement If-None-Match on PUT; a HEAD before each create is the only guard', { target: this.describe() });
-      return this.#createIfAbsent(key, body, size, headers, false);
+      return this.#createIfAbsent(key, body, headers, false);
     }
   }
 
   /** The object at `key` as the no-replace rule needs it (a multipart ETag is recomputed from the local file). */
   async #objectAt(key: string, localPath: string, local: LocalRecording): Promise<ObjectAtKey | undefined> {
-    const s = await this.stat(key);
+    const s = await this.#head(key);
     if (!s) return undefined;
-    const multipartEtagMatches = s.multipart && s.size === local.size ? (await multipartEtag(localPath, s.multipart.partSize)) === s.multipart.etag : undefined;
-    return { size: s.size, md5: s.md5, multipartEtagMatches, recordingId: s.recordingId };
+    const multipartEtagMatches = s.stored.multipart && s.stored.size === local.size ? (await multipartEtag(localPath, s.stored.multipart.partSize)) === s.stored.multipart.etag : undefined;
+    return { size: s.stored.size, md5: s.stored.md5, multipartEtagMatches, recordingId: s.stored.recordingId };
   }
 
   /** The id `<key>.json` names: undefined when there is none, '' when it names none; other errors throw. */
   async #metadataIdAt(key: string): Promise<string | undefined> {
     let stream: Readable;
     try {
-      stream = await this.#client.getObject(this.cfg.bucket, `${key}.json`);
+      stream = await this.#get(`${key}.json`);
     } catch (err) {
       if (errorCode(err) === 'NoSuchKey' || errorCode(err) === 'NotFound') return undefined;
       throw err;
@@ -205,24 +257,60 @@ export class S3Target implements RecordingStore {
     }
   }
 
-  async stat(key: string): Promise<StoredObject | null> {
-    await this.#ensureBucket();
+  /** GET with the SSE-C key when there is one (minio's getObject would put it in the query string). */
+  async #get(key: string, range?: ByteRange): Promise<IncomingMessage> {
+    const headers: Record<string, string> = { ...sseReadHeaders(this.cfg.sse) };
+    if (range) headers.range = `bytes=${range.start}-${range.end}`;
+    return this.#client.makeRequestAsync({ method: 'GET', bucketName: this.cfg.bucket, objectName: key, headers }, '', range ? [200, 206] : [200]);
+  }
+
+  /**
+   * HEAD with the SSE-C key and x-amz-checksum-mode: ENABLED (the server then returns the SHA-256 it kept);
+   * minio's statObject sends neither. Null when nothing is there.
+   */
+  async #head(key: string): Promise<{ stored: StoredObject; metadata: unknown } | null> {
+    let res: IncomingMessage;
     try {
-      const s = await this.#client.statObject(this.cfg.bucket, key);
-      const kind = etagKind(s.etag);
-      const meta = s.metaData as Record<string, unknown>;
-      const claimedMd5 = decodedHeader(meta['fsrecd-md5']);
-      const recordingId = decodedHeader(meta['fsrecd-id']);
-      const stored: StoredObject = { size: s.size };
-      // A bare-MD5 ETag is the MD5 the server computed (single part; not with SSE-KMS/SSE-C, see target.ts).
-      if ('md5' in kind) stored.md5 = kind.md5;
-      if ('multipart' in kind) stored.multipart = { etag: kind.multipart, partSize: Number(meta['fsrecd-part-size']) || this.#client.calculatePartSize(s.size) };
-      if (claimedMd5) stored.claimedMd5 = claimedMd5;
-      if (recordingId) stored.recordingId = recordingId;
-      return stored;
+      res = await this.#client.makeRequestAsync({ method: 'HEAD', bucketName: this.cfg.bucket, objectName: key, headers: { ...sseReadHeaders(this.cfg.sse), 'x-amz-checksum-mode': 'ENABLED' } });
+      for await (const chunk of res) void chunk;
     } catch (err) {
       const code = errorCode(err);
       if (code === 'NotFound' || code === 'NoSuchKey') return null;
+      throw err;
+    }
+    const h = res.headers as Record<string, unknown>;
+    const kind = etagKind(String(h.etag ?? ''));
+    const stored: StoredObject = { size: Number(h['content-length']) };
+    const encryption = encryptionOf(h) ?? (this.cfg.sse ? sseLabel(this.cfg.sse.type) : undefined);
+    if (encryption) stored.encryption = encryption;
+    // With SSE-KMS/SSE-C (reported, or configured: a server may not say) the ETag is no MD5 (verify.ts).
+    const etagTrusted = !etagIsUntrusted(this.cfg.sse) && encryption !== 'SSE-KMS' && encryption !== 'SSE-C';
+    if (etagTrusted && 'md5' in kind) stored.md5 = kind.md5;
+    if (etagTrusted && 'multipart' in kind) stored.multipart = { etag: kind.multipart, partSize: Number(h['x-amz-meta-fsrecd-part-size']) || this.#client.calculatePartSize(stored.size) };
+    const sha256 = sha256FromBase64(h['x-amz-checksum-sha256']);
+    if (sha256) stored.sha256 = sha256;
+    const claimedMd5 = decodedHeader(h['x-amz-meta-fsrecd-md5']);
+    const claimedSha256 = decodedHeader(h['x-amz-meta-fsrecd-sha256']);
+    const recordingId = decodedHeader(h['x-amz-meta-fsrecd-id']);
+    if (claimedMd5) stored.claimedMd5 = claimedMd5;
+    if (claimedSha256) stored.claimedSha256 = claimedSha256;
+    if (recordingId) stored.recordingId = recordingId;
+    const metadata = parseMetadataHeader(h[META_HEADER]);
+    return { stored, metadata };
+  }
+
+  async stat(key: string): Promise<StoredObject | null> {
+    await this.#ensureBucket();
+    try {
+      const s = await this.#head(key);
+      if (!s) return null;
+      // A multipart upload cannot name its SHA-256 in its headers (they go first): its metadata object can.
+      if (s.stored.claimedSha256 === undefined && s.stored.multipart === undefined && s.stored.md5 === undefined && s.stored.sha256 === undefined) {
+        const sha256 = ((s.metadata ?? (await this.readJson(`${key}.json`))) as { sha256?: unknown } | undefined)?.sha256;
+        if (typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256)) s.stored.claimedSha256 = sha256;
+      }
+      return s.stored;
+    } catch (err) {
       throw this.#explain(err);
     }
   }
@@ -239,10 +327,11 @@ export class S3Target implements RecordingStore {
     }
   }
 
+  /** `<key>.json` parsed (GET with the SSE-C key where there is one); undefined when missing or not JSON. */
   async readJson(key: string): Promise<unknown> {
     try {
       const chunks: Buffer[] = [];
-      for await (const c of await this.#client.getObject(this.cfg.bucket, key)) chunks.push(c as Buffer);
+      for await (const c of await this.#get(key)) chunks.push(c as Buffer);
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
     } catch {
       return undefined;
@@ -252,7 +341,7 @@ export class S3Target implements RecordingStore {
   async open(key: string, range?: ByteRange): Promise<Readable> {
     await this.#ensureBucket();
     try {
-      return range ? await this.#client.getPartialObject(this.cfg.bucket, key, range.start, range.end - range.start + 1) : await this.#client.getObject(this.cfg.bucket, key);
+      return await this.#get(key, range);
     } catch (err) {
       throw this.#explain(err);
     }

@@ -7,10 +7,12 @@ export interface StoredObject {
   size: number;
   /**
    * The MD5 of the stored bytes as the storage computed it: a local file's hash, or an S3 ETag that is a bare
-   * MD5 (single-part upload). Trustworthy, except that S3 with SSE-KMS/SSE-C gives single-part ETags that look
-   * like an MD5 and are not one (verification then fails safe: the local copy stays).
+   * MD5 (single part, no SSE-KMS/SSE-C: with those the ETag looks like an MD5 and is not one, so the target
+   * leaves this unset whenever the object is, or is configured to be, encrypted that way).
    */
   md5?: string;
+  /** The SHA-256 the server computed and kept with the object (S3 `x-amz-checksum-sha256`), hex. */
+  sha256?: string;
   /**
    * An S3 multipart ETag (`<md5 of part MD5s>-<parts>`) and the part size it was uploaded with: check it with
    * `multipartEtag(localPath, partSize)` (storage/checksum.ts); the server computed it from the parts it got.
@@ -18,13 +20,27 @@ export interface StoredObject {
   multipart?: { etag: string; partSize: number };
   /** The MD5 the uploader claimed (S3 `x-amz-meta-fsrecd-md5`): what was sent, not what was stored. */
   claimedMd5?: string;
+  /** The SHA-256 the uploader claimed (S3 `x-amz-meta-fsrecd-sha256`, else its `.json`): what was sent. */
+  claimedSha256?: string;
   /** The recording id the uploader attached (S3 `x-amz-meta-fsrecd-id`). */
   recordingId?: string;
+  /** Server-side encryption, as the server reported it (or as configured when it reports none). */
+  encryption?: 'SSE-S3' | 'SSE-KMS' | 'SSE-C';
 }
 
 export interface PutResult {
   /** The key the recording is stored under: the one asked for, or `<name>-N<ext>` when that was taken. */
   key: string;
+  /** The local file's MD5 and SHA-256, from the one read that sent it (or that compared it). */
+  md5: string;
+  sha256?: string;
+  /** The multipart ETag the file's parts give, when it went up in parts now. */
+  multipartEtag?: { etag: string; partSize: number };
+  /**
+   * What the server answered to the upload made by this call (absent when the key already held these bytes,
+   * or for a directory): enough to verify the bytes without reading the object back (verify.ts).
+   */
+  reply?: StoredObject;
 }
 
 export interface StorageTarget {
@@ -37,7 +53,8 @@ export interface StorageTarget {
    * `If-None-Match: *`, a directory with an exclusive link), and when `key` already holds these very bytes
    * (a run that died before journaling them) it uploads nothing. The metadata object `<used key>.json`
    * (meta, result and the local MD5, from which `fsrecd recordings reindex` rebuilds the index) is never
-   * replaced either. Returns the key actually used: journal and verify that one. `faults` hears the durable
+   * replaced either (on S3 the metadata also rides on the object as x-amz-meta-fsrecd-meta when it fits).
+   * Returns the key actually used: journal and verify that one. `faults` hears the durable
    * steps (local.copy-temp, local.link, local.write-metadata, upload.put-metadata) for the crash tests.
    */
   put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults?: Faults): Promise<PutResult>;

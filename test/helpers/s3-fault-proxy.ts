@@ -37,7 +37,13 @@ export type Fault =
   /** 404 NoSuchBucket: the bucket is gone. */
   | { kind: 'no-such-bucket' }
   /** Runs `run` (e.g. another client writing the same key straight to the server), then forwards. */
-  | { kind: 'before'; run: (req: ProxiedRequest) => Promise<void> };
+  | { kind: 'before'; run: (req: ProxiedRequest) => Promise<void> }
+  /**
+   * Forwarded; `edit` changes the reply's headers (lower-case names) before they go back: a server that
+   * returns what s3rver does not (x-amz-checksum-sha256, x-amz-server-side-encryption) or an ETag that is
+   * not the MD5 (SSE-KMS, SSE-C).
+   */
+  | { kind: 'reply-headers'; edit: (headers: Record<string, string | string[] | undefined>, req: ProxiedRequest) => void };
 
 export interface FaultRule {
   readonly fault: Fault;
@@ -55,6 +61,8 @@ export interface LoggedRequest {
   key: string;
   query: string;
   fault?: Fault['kind'];
+  /** The request's headers as the proxy received them (what the client sent). */
+  headers: IncomingHttpHeaders;
 }
 
 /** Matchers for rules. */
@@ -136,7 +144,7 @@ export class S3FaultProxy {
     const [, bucket = '', ...rest] = url.pathname.split('/');
     const r: ProxiedRequest = { method: req.method ?? 'GET', bucket, key: decodeURIComponent(rest.join('/')), query: url.searchParams, headers: req.headers };
     const rule = this.#take(r);
-    this.requests.push({ method: r.method, key: r.key, query: url.search, fault: rule?.fault.kind });
+    this.requests.push({ method: r.method, key: r.key, query: url.search, fault: rule?.fault.kind, headers: req.headers });
     const fault = rule?.fault;
     if (fault?.kind === 'error') return this.#answer(req, res, r, s3Error(fault.status === 503 ? 'SlowDown' : 'InternalError', fault.status, r));
     if (fault?.kind === 'no-such-bucket') return this.#answer(req, res, r, s3Error('NoSuchBucket', 404, r));
@@ -234,6 +242,7 @@ export class S3FaultProxy {
       if (headers.etag) headers.etag = WRONG_ETAG;
       else if (rule) rule.hits--; // nothing to rewrite: this reply does not count
     }
+    if (fault?.kind === 'reply-headers') fault.edit(headers, r);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'reset-response') {
       const body: Buffer[] = [];

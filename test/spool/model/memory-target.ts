@@ -62,8 +62,9 @@ export class MemoryTarget implements StorageTarget, StoreView {
 
   async put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults: Faults = NO_FAULTS): Promise<PutResult> {
     const bytes = await readFile(localPath);
-    const local = { id: meta.id, size: bytes.length, md5: md5 ?? md5Hex(bytes) };
-    const json = Buffer.from(JSON.stringify({ ...meta, result, md5: local.md5 }));
+    const fileMd5 = md5 ?? md5Hex(bytes);
+    const local = { id: meta.id, size: bytes.length, md5: () => Promise.resolve(fileMd5) };
+    const json = Buffer.from(JSON.stringify({ ...meta, result, md5: fileMd5 }));
     const used = await placeWithoutReplacing(
       key,
       local,
@@ -112,7 +113,8 @@ export class MemoryTarget implements StorageTarget, StoreView {
       },
       this.describe(),
     );
-    return { key: used };
+    // No reply to trust: the spool verifies by stat(), which reads what this store holds.
+    return { key: used, md5: fileMd5 };
   }
 
   async stat(key: string): Promise<StoredObject | null> {

@@ -1,0 +1,79 @@
+/**
+ * #15.1: the upload reads the file once and, where the PUT's reply proves the bytes (a single-part ETag
+ * that is the MD5 computed while sending), does not read the object back while the local copy stays
+ * (keep_local_days > 0). Before such a copy is removed, the object is read back (confirmStoredCopy): a 200
+ * for an object the server does not have costs nothing then either.
+ */
+import t from 'tap';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log';
+import { Metrics } from '../../src/metrics';
+import { DurableJournal } from '../../src/spool/durable-journal';
+import { Spool } from '../../src/spool/spool';
+import { confirmStoredCopy } from '../../src/spool/uploader';
+import { S3Target } from '../../src/storage/s3-target';
+import { on, S3FaultProxy } from '../helpers/s3-fault-proxy';
+import { startS3 } from '../helpers/s3-server';
+import { BUCKET, recordingMeta, s3Config, tempDir } from '../helpers/storage-fixtures';
+import { waitFor } from '../helpers/wait-for';
+
+async function rig(t: { teardown(fn: () => unknown): void }, keepLocalDays: number) {
+  const s3 = await startS3([BUCKET]);
+  const proxy = await S3FaultProxy.start(s3.port);
+  t.teardown(async () => {
+    await proxy.close();
+    await s3.remove();
+  });
+  const dir = tempDir(t, 'fsrecd-reply-');
+  const spoolDir = join(dir, 'spool');
+  mkdirSync(spoolDir);
+  const target = new S3Target(s3Config(proxy.port), silentLogger());
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 2, retryMinMs: 20, retryMaxMs: 100, keepLocalDays, journalKeepDays: 7, diskWarnPercent: 100, orphanStableMs: 600_000, healthMaxBacklog: 500 }, target, log: silentLogger(), metrics: new Metrics() });
+  await spool.start();
+  t.teardown(() => spool.stop(100));
+  const record = async (id: string, body: string) => {
+    const m = recordingMeta(spoolDir, id, `acme/${id}.wav`);
+    await spool.started(m);
+    writeFileSync(m.path, body);
+    await spool.finished(m, { endedAt: '2026-11-24T10:00:05.000Z', durationMs: 5000, completionCause: 'success-silence' });
+    return m;
+  };
+  return { proxy, spool, record, target };
+}
+
+t.test('local copy kept: verified by the PUT reply, no HEAD after the PUT; journaled readBack: false', async (t) => {
+  const { proxy, spool, record } = await rig(t, 1);
+  await record('a', 'the audio of a');
+  await waitFor(() => spool.status().stored === 1, 'stored');
+  const e = spool.journal.entries.get('a');
+  t.equal(e?.verifiedBy, 'md5');
+  t.equal(e?.readBack, false);
+  t.match(e?.sha256, /^[0-9a-f]{64}$/, 'the SHA-256 from the same read is journaled');
+  const onKey = proxy.requests.filter((r) => r.key === 'acme/a.wav').map((r) => r.method);
+  t.same(onKey, ['HEAD', 'PUT'], 'the look before the create, the PUT, and no read-back');
+});
+
+t.test('local copy removed at once: the object is read back before "stored"', async (t) => {
+  const { proxy, spool, record } = await rig(t, 0);
+  const m = await record('a', 'the audio of a');
+  await waitFor(() => spool.status().stored === 1 && !existsSync(m.path), 'stored, local copy removed');
+  t.same(proxy.requests.filter((r) => r.key === 'acme/a.wav').map((r) => r.method), ['HEAD', 'PUT', 'HEAD']);
+  t.equal(spool.journal.entries.get('a')?.readBack, true);
+});
+
+t.test('a 200 for an object the server does not have: caught when the kept copy is to be removed, stored again', async (t) => {
+  const { proxy, spool, record, target } = await rig(t, 1);
+  const fake = proxy.add(on.objectPut('acme/a.wav'), { kind: 'fake-ok' }, 1);
+  const m = await record('a', 'the audio of a');
+  await waitFor(() => spool.status().stored === 1, 'journaled stored on the (fake) reply');
+  t.equal(fake.hits, 1);
+  const e = spool.journal.entries.get('a');
+  if (!e) throw new Error('no entry');
+  const writes = new DurableJournal(spool.journal, { stateDir: 'x', retryMinMs: 10, retryMaxMs: 10, log: silentLogger(), metrics: new Metrics(), now: Date.now, running: () => true });
+  t.equal(await confirmStoredCopy(e, { target, writes, sink: spool, log: silentLogger() }), false, 'the removal is refused');
+  t.ok(existsSync(m.path), 'the local copy stays');
+  await waitFor(() => spool.journal.entries.get('a')?.state === 'stored' && spool.journal.entries.get('a')?.readBack === false && proxy.count((r) => r.method === 'PUT' && r.key === 'acme/a.wav') === 2, 'stored again, for real');
+  const again = spool.journal.entries.get('a');
+  t.equal(await confirmStoredCopy(again ?? e, { target, writes, sink: spool, log: silentLogger() }), true, 'now the object reads back');
+});
