@@ -61,6 +61,6 @@ export function registerAuditCommand(program: Command): void {
           ),
         );
         if (page.next) say(`more: fsrecd audit … --before ${page.next}`);
-      }).finally(() => lc.close());
+      }, () => lc.close());
     });
 }

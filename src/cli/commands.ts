@@ -114,6 +114,8 @@ export function registerCommands(program: Command): void {
         console.error('1 problem(s); configuration NOT valid');
         process.exit(1);
       }
+      // The storage client's kept-alive connection would hold the process open.
+      process.exit(0);
     });
 
   program

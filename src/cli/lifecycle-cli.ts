@@ -77,13 +77,19 @@ export function exitCodeOf(err: unknown): number {
   }
 }
 
-/** Runs a lifecycle act: its LifecycleError is printed plainly and exits with its code. */
-export async function lifecycleAct(act: () => Promise<void>): Promise<void> {
+/**
+ * Runs a lifecycle act: its LifecycleError is printed plainly and exits with its code. The process exits
+ * when done: an S3 client's kept-alive connection would otherwise hold it open.
+ */
+export async function lifecycleAct(act: () => Promise<void>, close: () => void): Promise<never> {
   try {
     await act();
   } catch (err) {
+    close();
     if (!(err instanceof LifecycleError)) throw err;
     console.error(`fsrecd: ${err.message}`);
     process.exit(exitCodeOf(err));
   }
+  close();
+  process.exit(process.exitCode ?? 0);
 }

@@ -341,7 +341,7 @@ export function registerRecordingsCommands(program: Command): void {
       await lifecycleAct(async () => {
         const dead = await lc.lifecycle.delete(id, cliActor(), opts.reason);
         say(`deleted ${dead.id} (${dead.key}${dead.size !== undefined ? `, ${humanBytes(dead.size)}` : ''}); tombstone: ${dead.deleted?.deletedAt} by ${dead.deleted?.deletedBy}: ${printable(dead.deleted?.reason ?? '')}`);
-      }).finally(() => lc.close());
+      }, () => lc.close());
     });
 
   rec
@@ -353,7 +353,7 @@ export function registerRecordingsCommands(program: Command): void {
       await lifecycleAct(async () => {
         const hold = await lc.lifecycle.hold(id, cliActor(), opts.reason);
         say(`held ${id}: ${hold.objectLock ? 'S3 Object Lock legal hold set on the object' : 'kept in the index and beside the object only (no S3 Object Lock: a bucket user could still delete it)'}`);
-      }).finally(() => lc.close());
+      }, () => lc.close());
     });
 
   rec
@@ -365,7 +365,7 @@ export function registerRecordingsCommands(program: Command): void {
       await lifecycleAct(async () => {
         await lc.lifecycle.release(id, cliActor(), opts.reason);
         say(`released ${id}`);
-      }).finally(() => lc.close());
+      }, () => lc.close());
     });
 }
 

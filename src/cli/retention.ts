@@ -4,7 +4,7 @@ import { StorageLease } from '../lifecycle/cluster-lock';
 import { RetentionEnforcer, type RetentionReport } from '../lifecycle/retention';
 import { objectLifecycleOf } from '../storage/object-lifecycle';
 import { humanBytes, printable, say, table } from '../terminal/table';
-import { openCliLifecycle } from './lifecycle-cli';
+import { lifecycleAct, openCliLifecycle } from './lifecycle-cli';
 
 function printReport(r: RetentionReport, json: boolean): void {
   if (json) {
@@ -36,14 +36,12 @@ export function registerRetentionCommand(program: Command): void {
     .action(async (opts: { dryRun?: boolean; run?: boolean; json?: boolean }, cmd: Command) => {
       if (!!opts.dryRun === !!opts.run) throw new Error('say --dry-run (list) or --run (delete now)');
       const lc = await openCliLifecycle((cmd.optsWithGlobals() as { config: string }).config, { withJournal: !!opts.run });
-      try {
+      await lifecycleAct(async () => {
         const cfg = lc.cfg;
         const enforcer = new RetentionEnforcer({ lifecycle: lc.lifecycle, index: lc.index, config: () => cfg, lock: new StorageLease(objectLifecycleOf(lc.store)), log: lc.log });
         const report = await enforcer.runOnce({ dryRun: !!opts.dryRun });
         printReport(report, !!opts.json);
         if (report.errors) process.exitCode = 1;
-      } finally {
-        lc.close();
-      }
+      }, () => lc.close());
     });
 }

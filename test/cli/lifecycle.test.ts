@@ -1,14 +1,26 @@
 /** fsrecd recordings delete/hold/release, fsrecd retention and fsrecd audit: the built CLI in a separate process. */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTarget } from '../../src/storage/local-target';
-import { tempDir } from '../helpers/storage-fixtures';
+import { startS3 } from '../helpers/s3-server';
+import { BUCKET, tempDir } from '../helpers/storage-fixtures';
 import { storedWorld } from '../lifecycle/fixture';
 
 const CLI = join(__dirname, '../../dist/cli.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+/** Without blocking this process: the s3rver the command talks to runs in it. */
+function runAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 t.test('delete, hold, release, retention and audit from the command line, with exit codes a script can tell apart', async (t) => {
   const dir = tempDir(t, 'fsrecd-cli-lifecycle-');
@@ -74,4 +86,22 @@ t.test('delete, hold, release, retention and audit from the command line, with e
   const badAction = run('audit', '--action', 'erase', '--config', cfg);
   t.equal(badAction.status, 2);
   t.match(badAction.stderr, /--action: one of download, play, url, delete, retention-delete, hold, release/);
+});
+
+t.test('check-config says what legal holds will be; storage.object_lock: require without Object Lock fails it', async (t) => {
+  const s3 = await startS3([BUCKET]);
+  t.teardown(() => s3.remove());
+  const dir = tempDir(t, 'fsrecd-cli-objectlock-');
+  const cfg = (mode: string): string => {
+    const file = join(dir, `${mode}.yml`);
+    writeFileSync(file, `spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: s3, endpoint: 127.0.0.1, port: ${s3.port}, use_ssl: false, bucket: ${BUCKET}, access_key: S3RVER, secret_key: S3RVER, object_lock: ${mode}}\n`);
+    return file;
+  };
+  const auto = await runAsync('check-config', '--config', cfg('auto'));
+  t.equal(auto.status, 0, auto.stderr);
+  t.match(auto.stdout, /^storage: bucket recordings has no S3 Object Lock: legal holds are kept in the index only$/m);
+  const required = await runAsync('check-config', '--config', cfg('require'));
+  t.equal(required.status, 1);
+  t.match(required.stderr, /storage\.object_lock is require but bucket recordings has no S3 Object Lock/);
+  t.match((await runAsync('check-config', '--config', cfg('off'))).stdout, /object_lock is off: legal holds are kept in the index only/);
 });

@@ -5,16 +5,18 @@
  */
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { describeObjectLock } from '../../src/lifecycle/daemon-side';
+import { describeObjectLock, ObjectLockRequiredError, startLifecycleSide } from '../../src/lifecycle/daemon-side';
 import { createLifecycle } from '../../src/lifecycle/lifecycle';
 import { journalLocalCopies } from '../../src/lifecycle/local-copies';
 import { LifecycleError, type Actor } from '../../src/lifecycle/types';
 import { silentLogger } from '../../src/log';
+import { Metrics } from '../../src/metrics';
+import { RecordingIndex } from '../../src/recordings/index-db';
 import { LocalTarget } from '../../src/storage/local-target';
 import { objectLifecycleOf } from '../../src/storage/object-lifecycle';
 import { startS3 } from '../helpers/s3-server';
 import { BUCKET, s3Config, s3Target, tempDir } from '../helpers/storage-fixtures';
-import { localCopyExists, NOW, storedWorld } from './fixture';
+import { configWith, localCopyExists, NOW, storedWorld } from './fixture';
 
 const ADMIN: Actor = { name: 'cli:op', role: 'admin', from: 'cli' };
 const ACME_ADMIN: Actor = { name: 'alice', role: 'admin', tenant: 'acme', from: '127.0.0.1' };
@@ -133,4 +135,21 @@ t.test('directory target: no Object Lock, holds kept in the index and the marker
   t.equal(await store.stat('rec/l1.wav.json'), null);
   t.equal(w.index.get('l1')?.state, 'deleted');
   t.equal(await objectLifecycleOf(store).remove('rec/l1.wav'), false, 'removing it again is fine: nothing was there');
+});
+
+t.test('the daemon refuses to start with storage.object_lock: require on a bucket without Object Lock', async (t) => {
+  const s3 = await startS3([BUCKET]);
+  t.teardown(() => s3.remove());
+  const dir = tempDir(t, 'fsrecd-lifecycle-require-');
+  const index = RecordingIndex.open(join(dir, 'i.sqlite'));
+  t.teardown(() => index.close());
+  const store = s3Target(s3.port);
+  const config = await configWith(dir, `{type: s3, endpoint: 127.0.0.1, port: ${s3.port}, use_ssl: false, bucket: ${BUCKET}, access_key: S3RVER, secret_key: S3RVER, object_lock: require}`);
+  const lifecycle = createLifecycle({ index, store, log: silentLogger(), objectLock: 'require' });
+  const err = await startLifecycleSide({ lifecycle, index, store, config: () => config, log: silentLogger(), metrics: new Metrics() }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof ObjectLockRequiredError);
+  t.match(err, { message: /storage.object_lock is require but bucket recordings has no S3 Object Lock/ });
 });
