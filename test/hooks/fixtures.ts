@@ -26,7 +26,8 @@ export class Receiver {
     readonly port: number,
   ) {}
 
-  static async start(behaviour: Behaviour): Promise<Receiver> {
+  /** On `port` (0: any free one). */
+  static async start(behaviour: Behaviour, port = 0): Promise<Receiver> {
     const holder: { r?: Receiver } = {};
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -47,7 +48,7 @@ export class Receiver {
         else answer();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
     const addr = server.address();
     const r = new Receiver(server, typeof addr === 'object' && addr ? addr.port : 0);
     holder.r = r;
