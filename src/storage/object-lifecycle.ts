@@ -40,7 +40,8 @@ export interface ObjectLifecycle {
 
 /** The lifecycle side of the store the configuration names. */
 export function objectLifecycleOf(store: RecordingStore): ObjectLifecycle {
-  if (store instanceof S3Target) return new S3ObjectLifecycle(store.lifecycleAccess());
+  // The target's own stat: it sends what the bucket needs to answer a HEAD (an SSE-C key, say).
+  if (store instanceof S3Target) return new S3ObjectLifecycle(store.lifecycleAccess(), (key) => store.stat(key));
   if (store instanceof LocalTarget) return new LocalObjectLifecycle(store.dir, store.describe());
   throw new Error(`${store.describe()}: this storage target cannot delete recordings`);
 }
@@ -51,7 +52,10 @@ const NOT_FOUND = new Set(['NotFound', 'NoSuchKey']);
 class S3ObjectLifecycle implements ObjectLifecycle {
   #versioned: Promise<boolean> | undefined;
 
-  constructor(private readonly s3: { client: Client; bucket: string; describe: string }) {}
+  constructor(
+    private readonly s3: { client: Client; bucket: string; describe: string },
+    private readonly stat: (key: string) => Promise<unknown>,
+  ) {}
 
   describe(): string {
     return this.s3.describe;
@@ -59,13 +63,7 @@ class S3ObjectLifecycle implements ObjectLifecycle {
 
   async remove(key: string): Promise<boolean> {
     const { client, bucket } = this.s3;
-    const existed = await client.statObject(bucket, key).then(
-      () => true,
-      (err: unknown) => {
-        if (NOT_FOUND.has(errorCode(err))) return false;
-        throw err;
-      },
-    );
+    const existed = (await this.stat(key)) !== null;
     if (await this.#isVersioned()) {
       // A plain DELETE in a versioned bucket (every Object Lock bucket is one) only adds a delete marker and
       // keeps the recording as an older version: each version goes by its id.
