@@ -229,18 +229,19 @@ export function registerCommands(program: Command): void {
 
   program
     .command('token')
-    .description('print a new random API token (add it to http.tokens_file, optionally followed by a tenant)')
+    .description('print a new random API token (add it to http.tokens_file, optionally followed by a tenant and role=admin)')
     .action(() => say(newToken()));
 
   program
     .command('passwd <name>')
     .description('print a users_file line for NAME with an scrypt hash of the password read from standard input')
     .option('--tenant <tenant>', 'limit the user to one tenant')
-    .action(async (name: string, opts: { tenant?: string }) => {
+    .option('--admin', 'give the user the admin role (delete, legal hold, audit trail)')
+    .action(async (name: string, opts: { tenant?: string; admin?: boolean }) => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
       if (password.length < 8) throw new Error('a password is at least 8 characters (give it on standard input)');
-      say(`${name}:${hashPassword(password)}${opts.tenant ? `:${opts.tenant}` : ''}`);
+      say(`${name}:${hashPassword(password)}${opts.tenant ? `:${opts.tenant}` : ''}${opts.admin ? ':role=admin' : ''}`);
     });
 }

@@ -4,10 +4,11 @@
  * implements it over the recordings index and the storage target; callers hand it an Actor so every act is
  * tenant-scoped and audited in one place.
  */
+import type { Role } from '../config/credentials-file';
 import type { AuditPage, AuditQuery, LegalHold, RecordingEntry } from '../recordings/types';
 
 /** reader: list, play, download, presign. admin: also delete, hold, release and read the audit trail. */
-export type Role = 'reader' | 'admin';
+export type { Role };
 
 /** Who acts, from where. The retention enforcer acts as { name: 'retention', role: 'admin', from: 'node <hostname>' }. */
 export interface Actor {

@@ -224,5 +224,12 @@ t.test('token and passwd make credentials lines', async (t) => {
   t.equal(user?.principal.tenant, 'acme');
   t.ok(verifyPassword('a long enough password', user?.secret ?? ''));
   t.notOk(verifyPassword('a wrong password', user?.secret ?? ''));
+  t.equal(user?.principal.role, 'reader', 'no --admin: a reader');
+  const admin = run(['passwd', 'boss', '--tenant', 'acme', '--admin'], 'a long enough password\n');
+  t.match(admin.stdout.trim(), /:acme:role=admin$/);
+  parseUsers(admin.stdout, 'users', creds, issues);
+  t.same(issues, []);
+  t.equal(creds.users.get('boss')?.principal.role, 'admin', '--admin: the line parses as an admin of its tenant');
+  t.equal(creds.users.get('boss')?.principal.tenant, 'acme');
   t.equal(run(['passwd', 'ops'], 'short\n').status, 2);
 });
