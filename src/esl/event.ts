@@ -37,7 +37,10 @@ class PlainEvent implements EslEvent {
     if (at < 0) return undefined;
     const from = at + key.length;
     const end = this.block.indexOf('\n', from);
-    return this.block.slice(from, end < 0 ? this.block.length : end);
+    // A copy, not a slice: V8 makes a slice of 13+ characters a view that keeps the whole ~8 KB header block
+    // alive while the value is held (a live call's legs hold a dozen: 10,000 live calls held 360 MB of event
+    // text). Slicing a fresh concatenation makes V8 flatten it into a new string of the value's own size.
+    return ` ${this.block.slice(from, end < 0 ? this.block.length : end)}`.slice(1);
   }
 
   get(header: string): string | undefined {
