@@ -156,7 +156,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const access = new Access({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }, log);
   opts.watcher?.on('reloaded', () => access.setFiles({ tokensFile: cfg.http.tokensFile, usersFile: cfg.http.usersFile }));
   // Deletes, holds and the audit trail: the HTTP API acts through it (and audits every read through it).
-  const lifecycle = createLifecycle({ index, store: target, log, metrics, localCopies: journalLocalCopies(spool.journal, log), objectLock: objectLockMode(cfg.storage) });
+  const lifecycle = createLifecycle({ index, store: target, log, metrics, faults, localCopies: journalLocalCopies(spool.journal, log), objectLock: objectLockMode(cfg.storage) });
   // storage.object_lock: require is checked here (start refuses without it); retention runs on its schedule.
   const lifecycleSide = await startLifecycleSide({ lifecycle, index, store: target, config, log, metrics });
   const http = cfg.http.listen

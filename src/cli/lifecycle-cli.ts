@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { FsrecdConfig } from '../config/types';
+import { faultsFromEnv } from '../durability/faults';
 import { objectLockMode } from '../lifecycle/daemon-side';
 import { createLifecycle, type LifecycleService } from '../lifecycle/lifecycle';
 import { journalLocalCopies } from '../lifecycle/local-copies';
@@ -53,7 +54,7 @@ export async function openCliLifecycle(configPath: string, opts: { withJournal?:
     await journal.load(() => undefined);
     localCopies = journalLocalCopies(journal, log);
   }
-  const lifecycle = createLifecycle({ index, store, log, localCopies, objectLock: objectLockMode(cfg.storage) });
+  const lifecycle = createLifecycle({ index, store, log, localCopies, objectLock: objectLockMode(cfg.storage), faults: faultsFromEnv() });
   return { cfg, index, store, lifecycle, log, close: () => index.close() };
 }
 

@@ -46,6 +46,12 @@ export const CRASH_POINTS = [
   'hooks.fsync-dir',
   'hooks.send',
   'hooks.unlink',
+  // A recording deleted (retention or on request): its kept local copy, its object, its metadata object,
+  // then the index's tombstone. Each step is idempotent, so a run cut anywhere is finished by the next one.
+  'lifecycle.remove-local',
+  'lifecycle.remove-object',
+  'lifecycle.remove-metadata',
+  'lifecycle.tombstone',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -38,6 +38,16 @@ export interface StorageLeaseOptions {
 
 export const LEASE_KEY = '.fsrecd/retention-lease.json';
 
+/** False only when no process has that pid (a pid reused by another process counts as alive: wait for expiry). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 function isLease(v: unknown): v is Lease {
   const l = v as Partial<Lease> | undefined;
   return !!l && typeof l.holder === 'string' && typeof l.expiresAt === 'string';
@@ -74,7 +84,10 @@ export class StorageLease implements ClusterLock {
   async acquire(): Promise<boolean> {
     const current = await this.objects.readJson(this.#key);
     if (current && isLease(current.value)) {
-      const expired = Date.parse(current.value.expiresAt) <= this.#now();
+      // A holder on this node whose process is gone (killed mid-run) left a lease nobody will renew: stale now,
+      // not only at expiry, so the restarted daemon or the next `retention --run` finishes what it began.
+      const dead = current.value.node === this.#node && current.value.pid !== process.pid && !pidAlive(current.value.pid);
+      const expired = dead || Date.parse(current.value.expiresAt) <= this.#now();
       if (current.value.holder === this.#holder && !expired) {
         await this.objects.putJson(this.#key, this.#lease());
         return true;

@@ -5,6 +5,7 @@
  * checked, tenant-scoped, audited and logged in one place.
  */
 import { hostname } from 'node:os';
+import { NO_FAULTS, type Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { RecordingIndex } from '../recordings/index-db';
@@ -34,6 +35,8 @@ export interface LifecycleOptions {
   localCopies?: LocalCopies;
   /** The storage operations (default: those of `store`). */
   objects?: ObjectLifecycle;
+  /** Hears each deletion step (lifecycle.*) for the crash tests. */
+  faults?: Faults;
 }
 
 /** What one deletion removed. */
@@ -59,6 +62,7 @@ export class LifecycleService implements Lifecycle {
   readonly #now: () => number;
   readonly #mode: ObjectLockMode;
   readonly #local: LocalCopies | undefined;
+  readonly #faults: Faults;
   /** Ids being deleted, held or released by this process: one act per recording at a time. */
   readonly #busy = new Set<string>();
   #lock: Promise<ObjectLockSupport> | undefined;
@@ -70,6 +74,7 @@ export class LifecycleService implements Lifecycle {
     this.#now = opts.now ?? Date.now;
     this.#mode = opts.objectLock ?? 'auto';
     this.#local = opts.localCopies;
+    this.#faults = opts.faults ?? NO_FAULTS;
   }
 
   /** What the bucket offers for legal holds (asked once; `fresh` asks again). */
@@ -182,10 +187,14 @@ export class LifecycleService implements Lifecycle {
   async #remove(entry: RecordingEntry, t: { by: string; reason: string; cause: Tombstone['cause'] }): Promise<Removal> {
     // The local copy first: left behind by a crash after the object went, the spool would keep it (its
     // journal still says stored) until keep_local_days; gone first, the object is still there to retry.
+    this.#faults.at('lifecycle.remove-local');
     if (this.#local) await this.#storage(() => (this.#local as LocalCopies).remove(entry.id));
+    this.#faults.at('lifecycle.remove-object');
     const objectExisted = await this.#storage(() => this.#objects.remove(entry.key));
+    this.#faults.at('lifecycle.remove-metadata');
     await this.#storage(() => this.#objects.remove(metadataKey(entry.key)));
     const tombstone: Tombstone = { deletedAt: this.#iso(), deletedBy: t.by, reason: t.reason, cause: t.cause };
+    this.#faults.at('lifecycle.tombstone');
     const dead = this.#index.markDeleted(entry.id, tombstone);
     if (!dead) throw new LifecycleError('deleted', `recording ${entry.id} was deleted meanwhile by another process`);
     this.#log.info(t.cause === 'retention' ? 'recording deleted by retention' : 'recording deleted on request', { recording: entry.id, key: entry.key, tenant: entry.tenant, by: t.by, reason: t.reason, bytes: entry.size ?? 0 });

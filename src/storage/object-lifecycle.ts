@@ -71,10 +71,10 @@ class S3ObjectLifecycle implements ObjectLifecycle {
       for await (const o of client.listObjects(bucket, key, false, { IncludeVersion: true }) as AsyncIterable<{ name?: string; versionId?: string | null }>) {
         if (o.name === key && o.versionId) versions.push(o.versionId);
       }
-      for (const versionId of versions) await client.removeObject(bucket, key, { versionId });
+      for (const versionId of versions) await client.removeObject(bucket, key, { versionId }); // durable-exempt: numbered by the caller (lifecycle.remove-object / remove-metadata)
       return existed || versions.length > 0;
     }
-    if (existed) await client.removeObject(bucket, key);
+    if (existed) await client.removeObject(bucket, key); // durable-exempt: numbered by the caller (lifecycle.remove-object / remove-metadata)
     return existed;
   }
 
@@ -109,12 +109,14 @@ class S3ObjectLifecycle implements ObjectLifecycle {
 
   async putJson(key: string, value: unknown): Promise<void> {
     const body = Buffer.from(JSON.stringify(value));
+    // durable-exempt: a hold marker or the retention lease, rewritten whole; no recording depends on it
     await this.s3.client.putObject(this.s3.bucket, key, body, body.length, { 'Content-Type': 'application/json' });
   }
 
   async createJson(key: string, value: unknown): Promise<boolean> {
     const body = Buffer.from(JSON.stringify(value));
     try {
+      // durable-exempt: the retention lease, created only if absent; no recording depends on it
       await this.s3.client.putObject(this.s3.bucket, key, body, body.length, { 'Content-Type': 'application/json', 'If-None-Match': '*' });
       return true;
     } catch (err) {
@@ -182,7 +184,7 @@ class LocalObjectLifecycle implements ObjectLifecycle {
     const p = this.#path(key);
     await mkdir(dirname(p), { recursive: true, mode: 0o750 });
     const tmp = `${p}.${randomUUID()}.tmp`;
-    await writeFile(tmp, JSON.stringify(value), { mode: 0o640 });
+    await writeFile(tmp, JSON.stringify(value), { mode: 0o640 }); // durable-exempt: the temp of a hold marker or lease
     await rename(tmp, p); // durable-exempt: a hold marker or lease, rewritten whole
   }
 
@@ -190,7 +192,7 @@ class LocalObjectLifecycle implements ObjectLifecycle {
     const p = this.#path(key);
     await mkdir(dirname(p), { recursive: true, mode: 0o750 });
     const tmp = `${p}.${randomUUID()}.tmp`;
-    await writeFile(tmp, JSON.stringify(value), { mode: 0o640 });
+    await writeFile(tmp, JSON.stringify(value), { mode: 0o640 }); // durable-exempt: the temp of a lease object
     try {
       // link refuses an existing name: the exclusive create a directory offers.
       await link(tmp, p); // durable-exempt: a lease object, not a recording
