@@ -53,6 +53,11 @@ function refuseReader(api: RecordingsApi, req: IncomingMessage, res: ServerRespo
   sendError(res, 403, `${NEEDS_ADMIN[what]} needs an admin credential; ${who.name} is a ${who.role} (role=admin in the tokens or users file)`);
 }
 
+/** A reader's attempt is always refused ('forbidden'); anything else from the service is a fault and goes up. */
+function sendRefusalIfUnexpected(err: unknown): void {
+  if (!(err instanceof LifecycleError)) throw err;
+}
+
 /** The service's refusal as the API answers it; anything else is not the client's doing and goes up. */
 function sendRefusal(res: ServerResponse, err: unknown): void {
   if (err instanceof LifecycleError) return sendError(res, err.status, err.message);
@@ -74,6 +79,10 @@ export async function handleLifecycle(api: RecordingsApi, req: IncomingMessage, 
   req.on('error', () => undefined);
   if (who.role !== 'admin') {
     req.resume();
+    // The service refuses a reader before anything else and audits the attempt: a reader trying to delete
+    // or hold is a fact the trail must keep, not only the log.
+    const target = recordingIdOf(route.segment);
+    if (!('problem' in target)) await api.lifecycle[route.act](target.id, actorOf(who, req), '').catch((err: unknown) => void sendRefusalIfUnexpected(err));
     return refuseReader(api, req, res, who, route.act);
   }
   const crossSite = crossSiteWriteProblem(req.headers);

@@ -74,6 +74,9 @@ t.test('every new route without a credential, as a reader, as another tenant\'s 
   const after = await recordings(base);
   t.same([...after.acme, after.other].map((r) => [r.id, r.state, r.hold ?? null]), [...acme, other].map((r) => [r.id, 'stored', null]), 'nothing was deleted or held');
   t.ok(existsSync(join(s.dir, 'stored', other.key)), 'the other tenant\'s object is still stored');
+  const trail = (await send(base, ROOT_ADMIN, audit(`?recording=${mine.id}`))).body as unknown as { events: { action: string; actor: string; outcome: string; detail?: string }[] };
+  const readerAttempts = trail.events.filter((e) => /token on line [12]$/.test(e.actor)).map((e) => `${e.actor} ${e.action} ${e.outcome} ${(e.detail ?? '').split(':')[0]}`);
+  t.same(readerAttempts.sort(), ['delete', 'hold', 'release'].flatMap((a) => [1, 2].map((n) => `token on line ${n} ${a} refused forbidden`)).sort(), 'each reader\'s attempt to change the recording is in the audit trail, refused');
 });
 
 t.test('an admin of one tenant holds, is refused a delete while held, releases, deletes; the tombstone answers 410', async (t) => {
