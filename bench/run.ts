@@ -1,7 +1,8 @@
 /** `make bench`: prints numbers, asserts nothing. Each section says what it measures and how. */
 import { recordStream } from './event-stream';
 import { measureAbsorption, measureLiveCallMemory } from './daemon-load';
-import { measureAnswerToRecord } from './latency';
+import { measureAnswerToRecord, printAnswerLatency } from './latency';
+import { measureDaemonMemory, printDaemonMemory } from './daemon-memory';
 import { AUDIO_LOST_BENCH, AUDIO_LOST_HEADING, measureAudioLostAtStart, printAudioLost } from './audio-lost';
 import { measureParsers } from './parsers';
 import { measurePolicyNaming } from './policy-naming';
@@ -39,11 +40,11 @@ async function main(): Promise<void> {
   const live = await recordStream(10_000, { hangup: false, events: 'ALL' });
   const mem = await measureLiveCallMemory(live);
   console.log(`   ${mem.liveCalls} live calls: ${(mem.bytesPerCall / 1024).toFixed(1)} KB heap per live call (target <= 50 KB); process RSS ${mem.rssMb} MB, most of it the recorded streams this benchmark holds in memory${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for exact heap numbers)'}`);
+  console.log('   The daemon as its own process (dist/cli.js run, its RSS from /proc/<pid>/status; uploads to s3rver in a third process; calls from the simulator in a worker thread here):');
+  printDaemonMemory(await measureDaemonMemory());
 
-  console.log('\n5. CHANNEL_ANSWER written by the simulator -> uuid_record received by it (ms; simulator in a worker thread on the other core):');
-  for (const r of await measureAnswerToRecord([50, 200, 500])) {
-    console.log(`   ${String(r.cps).padStart(3)} calls/s: p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}  (${r.calls} calls; target p99 < 5 ms at 200/s)`);
-  }
+  console.log('\n5. CHANNEL_ANSWER stamped by the simulator -> uuid_record received by it (ms; the daemon as its own process logging at info, the simulator in a worker thread here, every call recorded and stored in a directory):');
+  printAnswerLatency(await measureAnswerToRecord([50, 200, 500]));
 
   console.log(`\n6. ${AUDIO_LOST_HEADING}`);
   printAudioLost(await measureAudioLostAtStart(AUDIO_LOST_BENCH));
