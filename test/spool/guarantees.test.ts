@@ -8,7 +8,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FailAt, type Faults } from '../../src/durability/faults';
+import { CrashAt, FailAt, type Faults } from '../../src/durability/faults';
 import { silentLogger } from '../../src/log';
 import { Metrics } from '../../src/metrics';
 import type { RecordingMeta } from '../../src/model/recording';
@@ -252,4 +252,38 @@ t.test('a crash while the verified copy was moved aside: the next scan finishes 
   t.notOk(existsSync(join(spoolDir, '.aside.wav.fsrecd-removing')), 'the verified copy moved aside is removed');
   t.notOk(existsSync(stranger), 'the stranger is no longer aside');
   t.equal(readFileSync(join(spoolDir, 'other.wav'), 'utf8'), 'a file that is no stored copy', 'it is back at its own path, for the scan to store');
+});
+
+t.test('a "finished" whose journal write had not landed when the process was killed: the next run finishes it only once FreeSWITCH can be asked (1, 10; model seed 402341225)', async (t) => {
+  const { spoolDir, stateDir, stored } = setup(t);
+  // The journal writes after "recording" fail with ENOSPC (retried in the background), then kill -9.
+  const full = new FailAt({ point: 'journal.write-temp', hit: 2 }, 'ENOSPC', Number.POSITIVE_INFINITY);
+  const kill = new CrashAt(undefined);
+  const faults: Faults = { at: (point) => (kill.at(point), full.at(point)) };
+  const dead = await Spool.open({ upload: { ...upload, retryMinMs: 5_000, retryMaxMs: 5_000 }, log: silentLogger(), metrics: new Metrics(), stateDir, spoolDir, target: new LocalTarget(stored), faults });
+  await dead.start();
+  const m = meta(spoolDir, 'unlanded.wav');
+  writeFileSync(m.path, 'audio the recorder called finished');
+  await dead.started(m);
+  await dead.finished(m, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success' });
+  t.equal(dead.status().journalWritesFailing, 1, 'the recorder was answered while "finished" waits for its retry');
+  kill.crashNow();
+  await dead.stop(100);
+  t.equal((JSON.parse(readFileSync(join(stateDir, 'journal', entryFileName(m.id)), 'utf8')) as JournalEntry).state, 'recording', 'the disk still says recording');
+  aged(m.path);
+
+  // What FreeSWITCH answers when asked which files it writes (undefined: it cannot be asked).
+  const freeswitch: { recording: ReadonlySet<string> | undefined } = { recording: undefined };
+  const next = await spoolWith(t, { stateDir, spoolDir, target: new LocalTarget(stored), recordedPaths: async () => freeswitch.recording });
+  await next.start();
+  await next.scan();
+  t.equal(next.journal.entries.get(m.id)?.state, 'recording', 'FreeSWITCH cannot be asked: the file might still be written, so it is not finished');
+  t.equal(next.status().inProgress, 1, 'status counts it as recording, as the journal on disk does');
+  t.notOk(existsSync(join(stored, 'unlanded.wav')), 'nothing stored yet');
+  t.ok(existsSync(m.path), 'and nothing lost: the file waits in spool_dir');
+  freeswitch.recording = new Set();
+  await next.scan();
+  await waitFor(() => next.journal.durableState(m.id) === 'stored', 'finished by the scan and stored once FreeSWITCH says it is not writing it');
+  t.equal(readFileSync(join(stored, 'unlanded.wav'), 'utf8'), 'audio the recorder called finished', 'the stored copy has its bytes');
+  t.equal(next.journal.entries.get(m.id)?.result?.completionCause, 'recovered-after-restart', 'journaled as recovered by the scan');
 });

@@ -84,12 +84,44 @@ export function checkAlways(recs: readonly ModelRecording[], obs: Observation, g
   return bad;
 }
 
+/** What the running spool's scan can settle at a quiet check (see awaitsScan). */
+export interface ScanView {
+  /** The running spool instance (the model counts the starts). */
+  instance: number;
+  /** FreeSWITCH can be asked which files it writes: while it cannot, the scan finishes and adopts nothing. */
+  freeswitchAnswers: boolean;
+  /** Model clock: every scan the check waited for started at or after this. */
+  from: number;
+  /** upload.orphan_stable_ms. */
+  stableMs: number;
+}
+
+/**
+ * A settling event (finished, failed, discarded) the recorder gave to an instance that died before its journal
+ * write landed: the call returns once the first write is tried, and a write that failed (ENOSPC) is retried in
+ * the background of that instance only. The disk still says "recording" (or nothing), the recorder of the next
+ * instance does not follow the recording, so only the scan can settle it, and the scan may not yet: it asks
+ * FreeSWITCH first (README Guarantees 6) and waits for a file unchanged (with no file: a start) orphan_stable_ms
+ * old. True while that is so; once FreeSWITCH answers and the time has passed, the check expects it settled.
+ */
+export function awaitsScan(r: ModelRecording, obs: Observation, recs: readonly ModelRecording[], scan: ScanView): boolean {
+  if (!r.meta || r.told === undefined || r.told === 'started' || r.toldBy === scan.instance) return false;
+  const onDisk = obs.journal.get(r.meta.id);
+  if (onDisk && onDisk.state !== 'recording') return false;
+  if (!scan.freeswitchAnswers) return true;
+  // Another recording FreeSWITCH writes at this path (a reused name): the scan leaves the path alone.
+  if (recs.some((o) => o !== r && o.path === r.path && (o.writing || o.followed))) return true;
+  // The file's mtime went through utimes in seconds: a millisecond either way.
+  const since = r.onDisk ? (r.writtenAtMs ?? scan.from) : Date.parse(r.meta.startedAt);
+  return scan.from - since < scan.stableMs + 1;
+}
+
 /**
  * Status tells the truth: at a quiet moment (every journal write landed, nothing in flight) its counts are those
  * of the journal on disk, every recording the spool took as finished is really stored, and nothing it counts
  * as recording was settled by the recorder.
  */
-export function checkStatus(recs: readonly ModelRecording[], obs: Observation, garbage: Garbage, status: SpoolStatus, storageHealthy: boolean): string[] {
+export function checkStatus(recs: readonly ModelRecording[], obs: Observation, garbage: Garbage, status: SpoolStatus, storageHealthy: boolean, scan: ScanView): string[] {
   const bad: string[] = [];
   const count = (states: readonly string[]): number => [...obs.journal.values()].filter((e) => states.includes(e.state)).length;
   const want = { stored: count(['stored']), backlogFiles: count(['finished', 'uploading']), inProgress: count(['recording']), lost: count(['lost']) };
@@ -106,11 +138,12 @@ export function checkStatus(recs: readonly ModelRecording[], obs: Observation, g
     const r = recordingOf(e, recs);
     // While FreeSWITCH still writes the file, "recording" is right whatever the recorder said: a crash may
     // have cut the journal write of its "failed", and the file is stored once FreeSWITCH stops (seed 1960399557).
-    if (r?.told && r.told !== 'started' && !(r.writing && r.onDisk)) bad.push(`status counts ${e.id} as recording, the recorder told the spool ${r.told}: ${describeRecording(r)}`);
+    // A settling event a dead instance took but never journaled is the scan's to settle, when it may (awaitsScan).
+    if (r?.told && r.told !== 'started' && !(r.writing && r.onDisk) && !awaitsScan(r, obs, recs, scan)) bad.push(`status counts ${e.id} as recording, the recorder told the spool ${r.told}: ${describeRecording(r)}`);
   }
   if (storageHealthy) {
     for (const r of recs) {
-      if (r.told === 'finished' && r.onDisk && !r.writing && copiesOf(r, obs, garbage).length === 0) bad.push(`the spool took finished and storage works, yet nothing is stored: ${describeRecording(r)}`);
+      if (r.told === 'finished' && r.onDisk && !r.writing && copiesOf(r, obs, garbage).length === 0 && !awaitsScan(r, obs, recs, scan)) bad.push(`the spool took finished and storage works, yet nothing is stored: ${describeRecording(r)}`);
     }
   }
   return bad;

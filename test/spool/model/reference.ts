@@ -34,6 +34,13 @@ export interface ModelRecording {
   followed: boolean;
   /** The last event a live spool took (its call returned). */
   told?: SpoolEvent;
+  /**
+   * Which spool instance took `told` (the model counts the starts). The call returns once the first journal
+   * write is tried: a write that failed (ENOSPC) is retried in the background, and dies with that instance.
+   */
+  toldBy?: number;
+  /** The mtime FreeSWITCH's last write left on the file (model clock, ms): the scan's "stable" counts from it. */
+  writtenAtMs?: number;
   /** FreeSWITCH's completion cause when it discarded the recording. */
   discardCause?: string;
   /** The recorder's reason when it settled the recording as failed. */

@@ -19,7 +19,7 @@ import { LOCK_FILE } from '../../../src/spool/lock';
 import { Spool } from '../../../src/spool/spool';
 import { LocalTarget } from '../../../src/storage/local-target';
 import { waitFor } from '../../helpers/wait-for';
-import { checkAlways, checkFinal, checkStatus, type Garbage } from './checks';
+import { checkAlways, checkFinal, checkStatus, type Garbage, type ScanView } from './checks';
 import { FaultSwitch } from './fault-switch';
 import { FaultyTarget } from './faulty-target';
 import { MemoryTarget } from './memory-target';
@@ -264,6 +264,10 @@ export class ModelRun {
       }
       return true;
     };
+    // A scan already running judged stability by its own start: join it, then note the time every later scan
+    // starts after (what a scan must have finished by then, checkStatus holds it to).
+    await spool.scan();
+    const scan: ScanView = { instance: this.restarts, freeswitchAnswers: !this.eslDown, from: this.now(), stableMs: ORPHAN_STABLE_MS };
     for (let attempt = 1; ; attempt++) {
       // retryNow() also starts a scan: join it, so nothing it finishes lands after the check.
       await spool.scan();
@@ -282,7 +286,7 @@ export class ModelRun {
         if (attempt < 5) continue;
         this.fail([`the spool never stayed quiet long enough to compare status with the journal; status ${JSON.stringify(status)}`]);
       }
-      const bad = checkStatus(this.recs, obs, this.garbage, status, true);
+      const bad = checkStatus(this.recs, obs, this.garbage, status, true, scan);
       if (bad.length) this.fail(bad);
       return;
     }
@@ -299,7 +303,8 @@ export class ModelRun {
     mkdirSync(dirname(r.path), { recursive: true });
     if (append) appendFileSync(r.path, bytes);
     else writeFileSync(r.path, bytes);
-    const t = this.#mtime() / 1000;
+    r.writtenAtMs = this.#mtime();
+    const t = r.writtenAtMs / 1000;
     utimesSync(r.path, t, t);
     r.content = append ? Buffer.concat([r.content, bytes]) : bytes;
     r.onDisk = true;
@@ -352,7 +357,10 @@ export class ModelRun {
       }
       this.fail([`spool.${event} rejected (the recorder's calls never reject): ${String(err)}`]);
     }
-    if (event !== 'note') r.told = event;
+    if (event !== 'note') {
+      r.told = event;
+      r.toldBy = this.restarts;
+    }
     return true;
   }
 
