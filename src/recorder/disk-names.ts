@@ -3,13 +3,16 @@
  * no file-system call: a `uuid_record` must leave the moment the answer is read, and an `existsSync` or a
  * `mkdirSync` on the event loop (or an async one queued behind the spool's fsyncs in libuv's pool) delays it.
  *
- * A directory is created and listed, asynchronously, the first time a recording is named into it (that
- * start waits for the one round trip), then re-listed in the background every REFRESH_MS (longer for a
- * directory that takes long to list) while recordings are named into it, so a file another writer puts
- * there (a dialplan recording, a file an earlier run left) is seen. A listing older than MAX_AGE_FACTOR
- * refresh periods (the refresher fell behind, or the directory was idle and forgotten) is not trusted: the
- * start waits for a new one. Names claimed while a listing runs are added to its result: a listing that
- * began before FreeSWITCH created a file cannot make that name look free again.
+ * A directory is created and listed, asynchronously, the first time a recording is named into it, then
+ * re-listed in the background every REFRESH_MS (longer for a directory that takes long to list) while
+ * recordings are named into it, so a file another writer puts there (a dialplan recording, a file an
+ * earlier run left) is seen. Until its first listing is in, or when its listing is older than
+ * MAX_AGE_FACTOR refresh periods (the refresher fell behind, or the directory was idle and forgotten), a
+ * directory is not `known` and the caller checks that one start's candidates on disk itself: once per
+ * directory, not per call. Not waiting keeps the start in the same tick as the answer that asked for it
+ * (the recording is registered before any other event of the call is read). Names claimed while a listing
+ * runs are added to its result: a listing that began before FreeSWITCH created a file cannot make that
+ * name look free again.
  */
 import { mkdir, opendir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -48,8 +51,11 @@ export class DiskNames {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Undefined when `dir`'s listing is fresh (no wait); else the listing under way, to await before asking again. */
-  ready(dir: string): Promise<void> | undefined {
+  /**
+   * Whether `dir`'s listing is fresh enough to answer `has` from memory. When it is not, a (new) listing is
+   * started for the next start there, and the caller checks this start's candidates itself.
+   */
+  known(dir: string): boolean {
     const now = this.now();
     let listing = this.#dirs.get(dir);
     if (listing) {
@@ -57,8 +63,9 @@ export class DiskNames {
       this.#dirs.delete(dir);
       this.#dirs.set(dir, listing);
       listing.lastUsed = now;
-      if (listing.listedAt > 0 && now - listing.listedAt <= MAX_AGE_FACTOR * this.#period(listing)) return undefined;
-      return listing.running ?? this.#list(dir, listing);
+      if (listing.listedAt > 0 && now - listing.listedAt <= MAX_AGE_FACTOR * this.#period(listing)) return true;
+      if (!listing.running) void this.#list(dir, listing);
+      return false;
     }
     listing = { names: new Set(), listedAt: 0, listMs: 0, lastUsed: now };
     this.#dirs.set(dir, listing);
@@ -67,7 +74,13 @@ export class DiskNames {
       if (oldest !== undefined) this.#dirs.delete(oldest);
     }
     this.#timer ??= setInterval(() => this.#refresh(), REFRESH_MS).unref();
-    return this.#list(dir, listing, true);
+    void this.#list(dir, listing, true);
+    return false;
+  }
+
+  /** Resolves when the listing under way for `dir` (if any) is in: for tests and for callers that may wait. */
+  async settled(dir: string): Promise<void> {
+    await this.#dirs.get(dir)?.running;
   }
 
   /** Whether a file of that path was in its directory at the last listing (or was claimed since). */

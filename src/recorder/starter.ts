@@ -2,7 +2,6 @@
  * Starts one recording: a unique path, its directory, the journal entry, `uuid_record` on the leg. A reply
  * that never comes is not a failure (FreeSWITCH may be recording: the settlement follows it); a -ERR is.
  */
-import { dirname } from 'node:path';
 import type { Call, Leg } from '../calls/types';
 import type { RecordingOptions } from '../config/types';
 import type { NamedPath } from '../naming/naming-port';
@@ -38,10 +37,6 @@ export class RecordingStarter {
       log.error('recording filename template failed; recording under the fallback name', { call: call.uuid, error: named.error, path: named.absolutePath });
       metrics.inc('fsrecd_naming_fallbacks_total', 'Recordings named by the fallback because the template failed');
     }
-    // Only the first recording named into a directory waits (its creation and listing); the claim below
-    // follows the last check in the same tick, so nothing can change what it was checked against.
-    const dir = dirname(named.absolutePath);
-    for (let wait = this.#paths.ready(dir); wait; wait = this.#paths.ready(dir)) await wait;
     const suffix = this.#paths.claim(named.absolutePath);
     const path = withSuffix(named.absolutePath, suffix);
     const meta = recordingMeta(this.ctx.deps.config(), call, leg, { path, relativePath: withSuffix(named.relativePath, suffix) }, about, this.ctx.now());

@@ -2,9 +2,13 @@
  * Two recordings never share a name: not two live ones, not one whose file is in its directory (left by an
  * earlier run, still in the spool, or another writer's), and not one of the last RECENT_PATHS_MAX handed
  * out (a template with one-second resolution repeats for a quick *3 restart or two calls between the same
- * numbers). A later one gets -2, -3… before the extension. Every check is in memory (disk-names.ts keeps
- * what the directories hold): choosing a name at CHANNEL_ANSWER touches no file system.
+ * numbers). A later one gets -2, -3… before the extension. The checks are in memory (disk-names.ts keeps
+ * what the directories hold): choosing a name at CHANNEL_ANSWER touches no file system, except for the
+ * first recording into a directory not listed yet (or not for a while), whose candidates are looked up on
+ * disk (existsSync) while the directory's listing is made for the ones that follow.
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from '../log';
 import { DiskNames } from './disk-names';
 
@@ -31,17 +35,15 @@ export class UniquePaths {
     this.#disk = new DiskNames(log, now);
   }
 
-  /**
-   * Undefined when names can be claimed in `dir` now; else a promise (the directory's first creation and
-   * listing) to await before asking again. Claim in the same tick as the last `ready` that said undefined.
-   */
-  ready(dir: string): Promise<void> | undefined {
-    return this.#disk.ready(dir);
+  /** Resolves once the listing under way for `dir`, if any, is in (tests wait on it). */
+  settled(dir: string): Promise<void> {
+    return this.#disk.settled(dir);
   }
 
   /** The suffix that makes `path` unique (often ''), remembered so the next claim does not get it. */
   claim(path: string): string {
-    const taken = (p: string): boolean => this.live(p) || this.#recent.has(p) || this.#disk.has(p);
+    const onDisk = this.#disk.known(dirname(path)) ? (p: string) => this.#disk.has(p) : existsSync;
+    const taken = (p: string): boolean => this.live(p) || this.#recent.has(p) || onDisk(p);
     // A name many calls share (anonymous callers to one number, in one second) resumes at the suffix after
     // the last one handed out instead of probing -2, -3… again: hundreds a second would make each claim
     // walk all the earlier ones.
