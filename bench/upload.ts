@@ -4,10 +4,11 @@
  * peak RSS of this process while the large files go up.
  *
  * The spool runs with keep_local_days 1 (the bare loop reads the files after it), so a single-part upload
- * is verified by its PUT reply. Small files are measured twice: as configured by default (a HEAD before
- * each create, which servers that ignore If-None-Match need, s3rver among them) and with
- * storage.trust_if_none_match (AWS S3, MinIO: create first; one request per file). s3rver ignores the
- * condition, so the second run is safe here only because every key is new.
+ * is verified by its PUT reply. Small files are measured twice: as configured by default (a look before
+ * each create, which servers that ignore If-None-Match need, s3rver among them: one listing of the
+ * directory shared by the uploads in flight together) and with storage.trust_if_none_match (AWS S3, MinIO:
+ * create first; one request per file). s3rver ignores the condition, so the second run is safe here only
+ * because every key is new. The metadata rides on each object (it fits S3's 2 KB): no `.json` PUT.
  */
 import { fork } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';

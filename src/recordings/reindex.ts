@@ -1,8 +1,10 @@
 /**
- * Rebuilds the index from the storage target alone: every object and the metadata object fsrecd wrote
- * beside it. A new server, or a second FreeSWITCH node sharing the bucket, sees every recording this way.
+ * Rebuilds the index from the storage target alone: every object and the metadata fsrecd stored with it —
+ * the `<key>.json` beside it where there is one (a directory; older S3 objects; metadata too large for S3's
+ * 2 KB of user metadata), else what the object itself carries (S3 x-amz-meta-fsrecd-meta, one HEAD). A new
+ * server, or a second FreeSWITCH node sharing the bucket, sees every recording this way.
  */
-import type { StorageReader } from '../storage/target';
+import type { ListedObject, StorageReader } from '../storage/target';
 import { entryFromStorage } from './entry-from';
 import { holdFromMarker, isHoldMarker } from './hold-marker';
 import type { RecordingIndex } from './index-db';
@@ -38,7 +40,7 @@ export async function reindexFromStorage(index: RecordingIndex, store: StorageRe
     // Metadata objects are read with their recording, never indexed themselves; hold markers after the listing.
     if (isHoldMarker(obj.key)) markers.push(obj.key);
     if (obj.key.endsWith('.json')) continue;
-    const p = store.readJson(`${obj.key}.json`).then((meta) => {
+    const p = metadataOf(store, obj).then((meta) => {
       if (meta === undefined) report.withoutMetadata++;
       batch.push(entryFromStorage(obj, meta));
       report.recordings++;
@@ -58,4 +60,16 @@ export async function reindexFromStorage(index: RecordingIndex, store: StorageRe
   }
   report.removed = index.endGeneration(gen);
   return report;
+}
+
+/**
+ * The `.json` where the listing says there is one or cannot tell; else the metadata on the object, and the
+ * `.json` after all when the object carries none (a listing that was out of order, a `.json` added since).
+ */
+async function metadataOf(store: StorageReader, obj: ListedObject): Promise<unknown> {
+  if (obj.metadataObject === false && store.readObjectMetadata) {
+    const onObject = await store.readObjectMetadata(obj.key);
+    if (onObject !== undefined) return onObject;
+  }
+  return store.readJson(`${obj.key}.json`);
 }

@@ -76,7 +76,7 @@ export class Uploader {
       const { md5, sha256 } = stored;
       faults.at('upload.verify');
       const reply = this.opts.keepLocalDays > 0 ? trustworthyReply(stored) : undefined;
-      const check = await verifyStored(reply ?? (await target.stat(stored.key)), e.meta.path, { size, md5, sha256, multipartEtag: stored.multipartEtag });
+      const check = await verifyStored(reply ?? (await target.stat(stored.key, { md5 })), e.meta.path, { size, md5, sha256, multipartEtag: stored.multipartEtag });
       if (!check.ok) throw new Error(`verification failed for ${stored.key}: ${check.reason}`);
       const after = await stat(e.meta.path);
       const verified: FileIdentity = { size: after.size, mtimeMs: after.mtimeMs, ino: after.ino, dev: after.dev };
@@ -125,7 +125,7 @@ export interface StoredCopyCheck {
  */
 export async function confirmStoredCopy(e: JournalEntry, opts: StoredCopyCheck): Promise<boolean> {
   if (e.readBack !== false || e.md5 === undefined || e.size === undefined) return true;
-  const check = await verifyStored(await opts.target.stat(e.key).catch(() => null), e.meta.path, { size: e.size, md5: e.md5, sha256: e.sha256 });
+  const check = await verifyStored(await opts.target.stat(e.key, { md5: e.md5 }).catch(() => null), e.meta.path, { size: e.size, md5: e.md5, sha256: e.sha256 });
   if (check.ok) return true;
   opts.log.error('a stored recording is not in storage as its upload said; its local copy is kept and it is stored again', { recording: e.id, key: e.key, reason: check.reason });
   if (e.result) await opts.sink.finished(e.meta, e.result);

@@ -1,7 +1,10 @@
 /**
  * S3-compatible storage (AWS S3, MinIO, Ceph RGW) through the minio client: each file read once and sent in
  * one PUT (in parts above the part size, s3-upload.ts), call metadata as x-amz-meta-* headers (the whole of
- * it also as x-amz-meta-fsrecd-meta when it fits) and a JSON metadata object beside the file; storage.sse.
+ * it as x-amz-meta-fsrecd-meta when it fits, else in a JSON metadata object `<key>.json` beside the file);
+ * storage.sse. The look before a create and the read-back after it ask a batched listing first
+ * (key-listing.ts): one ListObjectsV2 for the keys of a directory in flight together, a HEAD only where the
+ * listing cannot settle it.
  */
 import type { IncomingMessage } from 'node:http';
 import { stat } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../model/recording';
 import { etagKind, hashFile, md5File, md5Stream, multipartEtag, sha256FromBase64 } from './checksum';
 import { audioContentType } from './content-type';
+import { compareKeys, KeyListings, type ListPage } from './key-listing';
 import { idIn, type ObjectAtKey } from './no-replace';
 import { META_HEADER, metadataHeader, metadataJson, parseMetadataHeader } from './object-metadata';
 import { PlacementError, placeWithoutReplacing, type LocalRecording } from './place';
@@ -54,6 +58,7 @@ export class S3Target implements RecordingStore {
   #bucketChecked = false;
   /** Cleared if the server answers NotImplemented to If-None-Match: the HEAD before each create still guards. */
   #conditionalCreates = true;
+  readonly #listings: KeyListings;
 
   constructor(
     private readonly cfg: S3StorageConfig,
@@ -73,6 +78,22 @@ export class S3Target implements RecordingStore {
       // The spool retries with its own backoff; minio's retries would also print non-JSON lines to stderr.
       retryOptions: { disableRetry: true },
     });
+    this.#listings = new KeyListings(async (q) => this.#listPage(q.prefix, q.startAfter, q.maxKeys));
+  }
+
+  /** Listings made so far by the batched presence checks and read-backs (tests and the benchmark count them). */
+  get listings(): number {
+    return this.#listings.listings;
+  }
+
+  /**
+   * One page of a listing from a marker (ListObjects: AWS, MinIO and Ceph all take it; its marker is
+   * ListObjectsV2's start-after, and paging needs no continuation token, which s3rver cannot make on Node 20).
+   */
+  async #listPage(prefix: string, startAfter: string, maxKeys: number): Promise<ListPage> {
+    const res = await this.#client.listObjectsQuery(this.cfg.bucket, prefix, startAfter, { Delimiter: '', MaxKeys: maxKeys });
+    const entries = (res.objects as Array<{ name?: string; size?: number; etag?: string }>).flatMap((o) => (o.name ? [{ key: o.name, size: Number(o.size ?? 0), etag: String(o.etag ?? '') }] : []));
+    return { entries, truncated: res.isTruncated === true };
   }
 
   describe(): string {
@@ -121,13 +142,19 @@ export class S3Target implements RecordingStore {
     let md5Known: Promise<string> | undefined = md5 === undefined ? undefined : Promise.resolve(md5);
     const local: LocalRecording = { id: meta.id, size, md5: () => (md5Known ??= md5File(localPath)) };
     let metadataBody: Buffer | undefined;
+    /** Keys whose object carries the whole metadata (x-amz-meta-fsrecd-meta): no `<key>.json` is written. */
+    const metadataOnObject = new Set<string>();
     try {
       const used = await placeWithoutReplacing(
         key,
         local,
         {
           look: async (k) => {
-            const [object, metadataId] = await Promise.all([this.#objectAt(k, localPath, local), this.#metadataIdAt(k)]);
+            // One listing for the keys of this directory looked at together (the common answer: nothing there).
+            const [listedObject, listedJson] = await Promise.all([this.#listings.lookup(k), this.#listings.lookup(`${k}.json`)]);
+            if (listedObject === null && listedJson === null) return {};
+            const [object, metadataId] = await Promise.all([this.#objectAt(k, localPath, local), listedJson === null ? undefined : this.#metadataIdAt(k)]);
+            if (object?.carriesMetadata) metadataOnObject.add(k);
             return { object, metadataId };
           },
           md5Of: async (k) => md5Stream(await this.#get(k)),
@@ -136,16 +163,18 @@ export class S3Target implements RecordingStore {
             const created = await this.#createAudio(k, localPath, size, partSize, meta, result, singlePut);
             if (!created) return false;
             sent = created.sent;
+            if (created.metadataOnObject) metadataOnObject.add(k);
             md5Known = Promise.resolve(sent.hashes.md5);
             metadataBody = Buffer.from(metadataJson(meta, result, sent.hashes));
             return true;
           },
           createMetadata: async (k) => {
-            // Always written (the index, `reindex` and other readers take it; the header is a second copy
-            // that readJson falls back to, e.g. for an object whose .json a crash kept from being written).
+            // Numbered even when nothing follows: a crash here is one after the object, before verification.
+            faults.at('upload.put-metadata');
+            // The object carries the metadata (reindex reads it with a HEAD): a .json would only repeat it.
+            if (metadataOnObject.has(k)) return true;
             metadataBody ??= Buffer.from(metadataJson(meta, result, { md5: await local.md5(), sha256: (await hashFile(localPath)).sha256 }));
             const body = metadataBody;
-            faults.at('upload.put-metadata');
             return this.#createIfAbsent(`${k}.json`, body, { 'Content-Type': 'application/json', ...sseWriteHeaders(this.cfg.sse) }, true);
           },
         },
@@ -168,24 +197,28 @@ export class S3Target implements RecordingStore {
   }
 
   /** Creates the audio object (undefined: something is at the key and the server refused, 412). */
-  async #createAudio(key: string, localPath: string, size: number, partSize: number, meta: RecordingMeta, result: RecordingResult | undefined, singlePut: boolean): Promise<{ sent: SentObject } | undefined> {
+  async #createAudio(key: string, localPath: string, size: number, partSize: number, meta: RecordingMeta, result: RecordingResult | undefined, singlePut: boolean): Promise<{ sent: SentObject; metadataOnObject: boolean } | undefined> {
     const headers = this.#audioHeaders(key, meta, singlePut ? undefined : partSize);
+    let metadataOnObject = false;
     const checksumHeaders = (sums: { md5: string; sha256: string }): Record<string, string> => {
       const h: Record<string, string> = { 'x-amz-meta-fsrecd-md5': sums.md5, 'x-amz-meta-fsrecd-sha256': sums.sha256 };
       const packed = metadataHeader(metadataJson(meta, result, sums), { ...headers, ...h });
       if (packed) h[META_HEADER] = packed;
+      metadataOnObject = packed !== undefined;
       return h;
     };
     const ifNoneMatch = singlePut && this.#conditionalCreates;
     const req = { bucket: this.cfg.bucket, key, path: localPath, size, partSize, headers, checksumHeaders, sse: this.cfg.sse, ifNoneMatch };
     try {
-      return { sent: await uploadFile(this.#client, req) };
+      const sent = await uploadFile(this.#client, req);
+      return { sent, metadataOnObject };
     } catch (err) {
       if (CREATE_REFUSED.has(errorCode(err))) return undefined;
       if (!ifNoneMatch || errorCode(err) !== 'NotImplemented') throw err;
       this.#conditionalCreates = false;
       this.log.warn('the S3 server does not implement If-None-Match on PUT; a HEAD before each create is the only guard', { target: this.describe() });
-      return { sent: await uploadFile(this.#client, { ...req, ifNoneMatch: false }) };
+      const sent = await uploadFile(this.#client, { ...req, ifNoneMatch: false });
+      return { sent, metadataOnObject };
     }
   }
 
@@ -232,11 +265,11 @@ export class S3Target implements RecordingStore {
   }
 
   /** The object at `key` as the no-replace rule needs it (a multipart ETag is recomputed from the local file). */
-  async #objectAt(key: string, localPath: string, local: LocalRecording): Promise<ObjectAtKey | undefined> {
+  async #objectAt(key: string, localPath: string, local: LocalRecording): Promise<(ObjectAtKey & { carriesMetadata: boolean }) | undefined> {
     const s = await this.#head(key);
     if (!s) return undefined;
     const multipartEtagMatches = s.stored.multipart && s.stored.size === local.size ? (await multipartEtag(localPath, s.stored.multipart.partSize)) === s.stored.multipart.etag : undefined;
-    return { size: s.stored.size, md5: s.stored.md5, multipartEtagMatches, recordingId: s.stored.recordingId };
+    return { size: s.stored.size, md5: s.stored.md5, multipartEtagMatches, recordingId: s.stored.recordingId, carriesMetadata: s.metadata !== undefined };
   }
 
   /** The id `<key>.json` names: undefined when there is none, '' when it names none; other errors throw. */
@@ -299,9 +332,24 @@ export class S3Target implements RecordingStore {
     return { stored, metadata };
   }
 
-  async stat(key: string): Promise<StoredObject | null> {
+  /**
+   * With `expect` (the MD5 computed while sending), a batched listing answers first: its size and an ETag that
+   * is that very MD5, without SSE-KMS/SSE-C configured, is rule 1 of verify.ts (the server's MD5 of what it
+   * holds). Anything else — not listed, another ETag (an encrypting server's, a multipart one), a listing that
+   * could not tell — is asked with a HEAD as without `expect`.
+   */
+  async stat(key: string, expect?: { md5: string }): Promise<StoredObject | null> {
     await this.#ensureBucket();
     try {
+      if (expect && !etagIsUntrusted(this.cfg.sse)) {
+        const listed = await this.#listings.lookup(key);
+        const kind = listed ? etagKind(listed.etag) : undefined;
+        if (listed && kind && 'md5' in kind && kind.md5 === expect.md5) {
+          const stored: StoredObject = { size: listed.size, md5: kind.md5 };
+          if (this.cfg.sse) stored.encryption = sseLabel(this.cfg.sse.type);
+          return stored;
+        }
+      }
       const s = await this.#head(key);
       if (!s) return null;
       // A multipart upload cannot name its SHA-256 in its headers (they go first): its metadata object can.
@@ -315,15 +363,30 @@ export class S3Target implements RecordingStore {
     }
   }
 
+  /**
+   * Every object in key order, each told whether `<key>.json` exists (metadataObject): the listing is sorted,
+   * so an object is held back only until the listing has passed where its `.json` would be.
+   */
   async *list(): AsyncIterable<ListedObject> {
     await this.#ensureBucket();
     const stream = this.#client.listObjectsV2(this.cfg.bucket, '', true);
+    const held = new MetadataLookahead();
     try {
       for await (const o of stream as AsyncIterable<{ name?: string; size?: number; etag?: string; lastModified?: Date }>) {
-        if (o.name) yield { key: o.name, size: o.size ?? 0, etag: o.etag, lastModified: o.lastModified };
+        if (o.name) yield* held.add({ key: o.name, size: o.size ?? 0, etag: o.etag, lastModified: o.lastModified });
       }
     } catch (err) {
       throw this.#explain(err);
+    }
+    yield* held.end();
+  }
+
+  /** The metadata the object itself carries (x-amz-meta-fsrecd-meta, one HEAD); undefined when none or no object. */
+  async readObjectMetadata(key: string): Promise<unknown> {
+    try {
+      return (await this.#head(key))?.metadata;
+    } catch {
+      return undefined;
     }
   }
 
@@ -357,5 +420,32 @@ export class S3Target implements RecordingStore {
   /** The client and bucket, for deletes and legal holds (src/storage/object-lifecycle.ts keeps that code apart). */
   lifecycleAccess(): { client: Client; bucket: string; describe: string } {
     return { client: this.#client, bucket: this.cfg.bucket, describe: this.describe() };
+  }
+}
+
+/**
+ * Holds listed objects until the (sorted) listing tells whether `<key>.json` exists: it is listed, or a key
+ * after where it would be is. Only keys that extend a held key with bytes below '.' sort between the two,
+ * so few are ever held.
+ */
+class MetadataLookahead {
+  readonly #held: ListedObject[] = [];
+
+  *add(o: ListedObject): Iterable<ListedObject> {
+    if (o.key.endsWith('.json')) {
+      const owner = this.#held.find((h) => `${h.key}.json` === o.key);
+      if (owner) owner.metadataObject = true;
+    }
+    while (this.#held.length > 0) {
+      const first = this.#held[0] as ListedObject;
+      if (first.metadataObject !== true && compareKeys(o.key, `${first.key}.json`) <= 0) break;
+      first.metadataObject ??= false;
+      yield this.#held.shift() as ListedObject;
+    }
+    this.#held.push(o);
+  }
+
+  *end(): Iterable<ListedObject> {
+    for (const h of this.#held.splice(0)) yield { ...h, metadataObject: h.metadataObject ?? false };
   }
 }

@@ -51,15 +51,20 @@ export interface StorageTarget {
    * Stores the file under `key` and never replaces an existing object with different content: when `key`
    * holds another recording (or other bytes) it uses `<name>-2<ext>`, `-3`… (up to 100; S3 creates with
    * `If-None-Match: *`, a directory with an exclusive link), and when `key` already holds these very bytes
-   * (a run that died before journaling them) it uploads nothing. The metadata object `<used key>.json`
-   * (meta, result and the local MD5, from which `fsrecd recordings reindex` rebuilds the index) is never
-   * replaced either (on S3 the metadata also rides on the object as x-amz-meta-fsrecd-meta when it fits).
+   * (a run that died before journaling them) it uploads nothing. The metadata (meta, result and the local
+   * MD5, from which `fsrecd recordings reindex` rebuilds the index) goes in `<used key>.json`, never replaced
+   * either; on S3 it rides on the object instead (x-amz-meta-fsrecd-meta) when it fits S3's 2 KB of user
+   * metadata, and the `.json` is written only when it does not.
    * Returns the key actually used: journal and verify that one. `faults` hears the durable
    * steps (local.copy-temp, local.link, local.write-metadata, upload.put-metadata) for the crash tests.
    */
   put(localPath: string, key: string, meta: RecordingMeta, result: RecordingResult | undefined, md5?: string, faults?: Faults): Promise<PutResult>;
-  /** What is stored under `key`, or null. */
-  stat(key: string): Promise<StoredObject | null>;
+  /**
+   * What is stored under `key`, or null. `expect`: the MD5 the upload computed while sending, when this is a
+   * read-back of a just-stored object; S3 may then answer from a listing batched with other keys (its size
+   * and an ETag that is this MD5), else it reads the object's headers as without it.
+   */
+  stat(key: string, expect?: { md5: string }): Promise<StoredObject | null>;
 }
 
 export interface ListedObject {
@@ -67,6 +72,8 @@ export interface ListedObject {
   size: number;
   etag?: string;
   lastModified?: Date;
+  /** Whether `<key>.json` exists, where the listing tells (S3's is sorted); undefined when it does not. */
+  metadataObject?: boolean;
 }
 
 /** Inclusive byte range, as HTTP Range gives it. */
@@ -82,6 +89,8 @@ export interface StorageReader {
   list(): AsyncIterable<ListedObject>;
   /** A metadata object parsed, or undefined when it is missing or not JSON. */
   readJson(key: string): Promise<unknown>;
+  /** The metadata the object itself carries (S3: x-amz-meta-fsrecd-meta), undefined when none; absent for a directory. */
+  readObjectMetadata?(key: string): Promise<unknown>;
   /** The object's bytes, or only `range` of them. */
   open(key: string, range?: ByteRange): Promise<Readable>;
   stat(key: string): Promise<StoredObject | null>;

@@ -19,6 +19,7 @@ import type { JournalEntry } from '../../src/spool/journal';
 import { listFilesSync } from '../../src/util/list-files';
 import { S3FaultProxy } from './s3-fault-proxy';
 import { startS3, type LocalS3 } from './s3-server';
+import { storedMetadata } from './storage-fixtures';
 import { waitFor } from './wait-for';
 
 /** The daemon under test: this tree's build, or another one (FSRECD_TEST_CLI, e.g. the code before a fix). */
@@ -295,7 +296,8 @@ upload: {retry_min_ms: 50, retry_max_ms: 300, orphan_stable_ms: 300, journal_kee
     const out: StoredRecording[] = [];
     for (const key of names.filter((n) => !n.endsWith('.json'))) {
       const bytes = await read(key);
-      const meta = names.includes(`${key}.json`) ? (JSON.parse((await read(`${key}.json`)).toString('utf8')) as { path?: string }) : undefined;
+      // The metadata rides on the object when it fits S3's user metadata, else it is in `<key>.json`.
+      const meta = (await storedMetadata(client, key, this.bucket)) as { path?: string } | undefined;
       out.push({ key, size: bytes.length, md5: md5Of(bytes), path: meta?.path });
     }
     return out;

@@ -30,7 +30,10 @@ export type Fault =
   | { kind: 'reset-request' }
   /** Forwarded in full; the reply is cut after half its body (before anything when it has none). */
   | { kind: 'reset-response' }
-  /** Forwarded; the reply's ETag is replaced by a wrong one (counts only replies that have an ETag). */
+  /**
+   * Forwarded; the reply's ETag is replaced by a wrong one (counts only replies that have an ETag); in a
+   * listing, every listed ETag.
+   */
   | { kind: 'wrong-etag' }
   /** 200 with a plausible ETag, the body read and thrown away: the client believes it stored the object. */
   | { kind: 'fake-ok' }
@@ -72,6 +75,8 @@ export const on = {
   objectPut: (key?: string) => (r: ProxiedRequest) => r.method === 'PUT' && r.key !== '' && !r.query.has('partNumber') && (key === undefined || r.key === key),
   head: (key?: string) => (r: ProxiedRequest) => r.method === 'HEAD' && r.key !== '' && (key === undefined || r.key === key),
   get: (key?: string) => (r: ProxiedRequest) => r.method === 'GET' && r.key !== '' && (key === undefined || r.key === key),
+  /** A listing of the bucket (the batched look before a create and read-back after it). */
+  list: () => (r: ProxiedRequest) => r.method === 'GET' && r.key === '' && r.query.has('prefix'),
 };
 
 /** A request that creates (or replaces) an object: a single PUT, or the POST that completes a multipart upload. */
@@ -238,6 +243,17 @@ export class S3FaultProxy {
   async #reply(up: IncomingMessage, res: ServerResponse, r: ProxiedRequest, rule: ActiveRule | undefined): Promise<void> {
     const fault = rule?.fault;
     const headers = { ...up.headers };
+    if (fault?.kind === 'wrong-etag' && r.key === '' && r.method === 'GET') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of up) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString('utf8');
+      const lied = body.replace(/<ETag>[^<]*<\/ETag>/g, `<ETag>${WRONG_ETAG.replace(/"/g, '&quot;')}</ETag>`);
+      if (lied === body && rule) rule.hits--; // nothing listed: this reply does not count
+      delete headers['content-length'];
+      res.writeHead(up.statusCode ?? 502, headers);
+      res.end(lied);
+      return;
+    }
     if (fault?.kind === 'wrong-etag') {
       if (headers.etag) headers.etag = WRONG_ETAG;
       else if (rule) rule.hits--; // nothing to rewrite: this reply does not count

@@ -8,6 +8,7 @@ import { Secret } from '../../src/config/secret';
 import type { S3StorageConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import type { RecordingMeta } from '../../src/model/recording';
+import { parseMetadataHeader } from '../../src/storage/object-metadata';
 import { S3Target } from '../../src/storage/s3-target';
 
 export const BUCKET = 'recordings';
@@ -29,14 +30,25 @@ export function directClient(port: number): Client {
   return new Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
 }
 
-export async function objectBytes(client: Client, key: string): Promise<Buffer | undefined> {
+export async function objectBytes(client: Client, key: string, bucket = BUCKET): Promise<Buffer | undefined> {
   try {
     const chunks: Buffer[] = [];
-    for await (const c of await client.getObject(BUCKET, key)) chunks.push(c as Buffer);
+    for await (const c of await client.getObject(bucket, key)) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The metadata stored with `key`: its `<key>.json` where there is one, else what the object carries
+ * (x-amz-meta-fsrecd-meta); undefined when neither is there.
+ */
+export async function storedMetadata(client: Client, key: string, bucket = BUCKET): Promise<Record<string, unknown> | undefined> {
+  const json = await objectBytes(client, `${key}.json`, bucket);
+  if (json) return JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+  const st = await client.statObject(bucket, key).catch(() => undefined);
+  return parseMetadataHeader(st?.metaData['fsrecd-meta']) as Record<string, unknown> | undefined;
 }
 
 export async function listKeys(client: Client): Promise<string[]> {

@@ -65,20 +65,25 @@ t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) =
     sums.set(m.id, md5);
     await store.put(m.path, m.relativePath, m, { endedAt: '2026-11-24T10:00:05.000Z', durationMs: n * 1000, completionCause: 'success' }, md5);
   }
-  // An object some other tool put in the bucket, with no metadata object beside it.
-  const stray = join(dir, 'stray.wav');
-  writeFileSync(stray, Buffer.concat([wavHeader({ sampleRate: 8000, channels: 1 }, 16), Buffer.alloc(16)]));
-  await store.put(stray, 'imported/stray.wav', meta(dir, 9), undefined);
-  // Only the stray's metadata object goes, as if the object had been uploaded by hand.
+  // An object some other tool put in the bucket, with no metadata at all (no .json, nothing on the object).
   const { Client } = await import('minio');
   const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER' });
-  await client.removeObject('recordings', 'imported/stray.wav.json');
+  await client.putObject('recordings', 'imported/stray.wav', Buffer.concat([wavHeader({ sampleRate: 8000, channels: 1 }, 16), Buffer.alloc(16)]));
+  // An older recording (fsrecd before the metadata rode on the object): only its .json says what it is.
+  const old = meta(dir, 5, { node: 'pbx-old' });
+  await client.putObject('recordings', old.relativePath, Buffer.from('older audio'));
+  await client.putObject('recordings', `${old.relativePath}.json`, Buffer.from(JSON.stringify({ ...old, result: { endedAt: old.startedAt, durationMs: 5000, completionCause: 'success' }, md5: 'm' })));
+  // Every recording stored now carries its metadata itself, with no .json beside it.
+  const keys: string[] = [];
+  for await (const o of client.listObjectsV2('recordings', '', true)) keys.push((o as { name: string }).name);
+  t.same(keys.filter((k) => k.endsWith('.json')), [`${old.relativePath}.json`], 'the only .json is the older recording\'s');
 
   const index = RecordingIndex.open(':memory:');
   const report = await reindexFromStorage(index, store);
-  t.match(report, { objects: 9, recordings: 5, withoutMetadata: 1, removed: 0 });
+  t.match(report, { objects: 7, recordings: 6, withoutMetadata: 1, removed: 0 });
+  t.match(index.get('call-5-1'), { node: 'pbx-old', durationMs: 5000, source: 'storage' }, 'an older recording: from its .json');
   const all = index.query({ limit: 50 }).recordings;
-  t.equal(all.length, 5);
+  t.equal(all.length, 6);
   const one = index.get('call-3-1');
   t.match(one, { srcnum: '1003', dstnum: '2003', tenant: 'tenant-1', node: 'pbx-b', state: 'stored', source: 'storage', durationMs: 3000, key: 'tenant-1/2026-11-23T10_00_00UTC-1003-2003.wav', md5: sums.get('call-3-1') });
   t.equal(index.query({ limit: 50, trigger: 'on-demand' }).recordings[0]?.id, 'call-4-1');
@@ -90,8 +95,8 @@ t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) =
   // Twice gives the same index; an object deleted from the bucket leaves it.
   await client.removeObject('recordings', 'imported/stray.wav');
   const again = await reindexFromStorage(index, store);
-  t.match(again, { recordings: 4, removed: 1 });
-  t.equal(index.query({ limit: 50 }).recordings.length, 4);
+  t.match(again, { recordings: 5, removed: 1 });
+  t.equal(index.query({ limit: 50 }).recordings.length, 5);
 
   const media = await mediaOf(one as NonNullable<typeof one>, store);
   const whole = readFileSync(meta(dir, 3).path);

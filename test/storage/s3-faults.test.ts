@@ -16,10 +16,10 @@ t.test('runs of 500 and 503 answers: nothing deleted while they last; every reco
   t.ok(h.localCopiesKept(recs), 'every local copy kept while the server answers 503');
   t.equal(h.spool.status().stored, 0);
   h.proxy.clear();
-  const heads500 = h.proxy.add(on.head(), { kind: 'error', status: 500 }, 4);
+  const lists500 = h.proxy.add(on.list(), { kind: 'error', status: 500 }, 4);
   const any500 = h.proxy.add(on.any(), { kind: 'error', status: 500 }, 5);
   await h.settled();
-  t.equal(heads500.hits + any500.hits, 9, 'then a run of 500 InternalError, all answered');
+  t.equal(lists500.hits + any500.hits, 9, 'then a run of 500 InternalError, all answered');
   await h.verify();
 });
 
@@ -54,8 +54,8 @@ t.test('connection cut in the middle of the upload: stored once, on a later try'
 
 t.test('connection cut in the middle of a reply body: stored once', async (t) => {
   const h = await faultHarness(t);
-  // The metadata lookup before each create reads a body (a 404 NoSuchKey document): cut those replies.
-  const cut = h.proxy.add(on.get(), { kind: 'reset-response' }, 3);
+  // The listing before each create (and the read-back after it) reads a body: cut those replies.
+  const cut = h.proxy.add(on.list(), { kind: 'reset-response' }, 3);
   await h.record('a.wav');
   await h.settled();
   t.equal(cut.hits, 3);
@@ -64,9 +64,12 @@ t.test('connection cut in the middle of a reply body: stored once', async (t) =>
 
 t.test('a wrong ETag: the local copy stays while the ETag disagrees; stored once when it is right', async (t) => {
   const h = await faultHarness(t);
+  // The read-back asks a listing first, then a HEAD where the listed ETag is not the MD5 sent: both lie.
+  const listLie = h.proxy.add(on.list(), { kind: 'wrong-etag' }, Number.POSITIVE_INFINITY);
   const lie = h.proxy.add(on.head('acme/a.wav'), { kind: 'wrong-etag' }, Number.POSITIVE_INFINITY);
   const m = await h.record('a.wav', 'the audio of a');
   await waitFor(() => lie.hits >= 4 || !h.localCopiesKept([m]), 'several verifications against the lying ETag');
+  t.ok(listLie.hits >= 1, 'the listings lied too');
   t.ok(h.localCopiesKept([m]), 'the local copy is kept while the stored copy cannot be verified');
   t.equal(h.spool.status().stored, 0, 'not journaled as stored');
   t.same(await h.keysHolding('the audio of a'), ['acme/a.wav'], 'the object is there once: no duplicate was made meanwhile');

@@ -53,8 +53,9 @@ t.test('upload, verify, metadata, then the local copy goes', async (t) => {
   t.equal(st.size, 'RIFF....WAVEfmt audio'.length);
   t.equal(st.metaData['content-type'], 'audio/wav');
   t.equal(decodeURIComponent(String(st.metaData['srcnum'])), '../../etc/passwd', 'metadata header, encoded and intact');
-  const json = await client.statObject('recordings', 'acme/a.wav.json');
-  t.ok(json.size > 100, 'JSON metadata object beside the recording');
+  const carried = JSON.parse(Buffer.from(String(st.metaData['fsrecd-meta']), 'base64').toString('utf8')) as { id?: string };
+  t.equal(carried.id, 'id-a.wav', 'the whole metadata rides on the object (it fits S3 user metadata)');
+  await t.rejects(client.statObject('recordings', 'acme/a.wav.json'), 'so no .json beside it');
 });
 
 t.test('storage down while 50 recordings finish: all 50 stored when it returns', async (t) => {
