@@ -202,7 +202,9 @@ export class S3Target implements RecordingStore {
     let metadataOnObject = false;
     const checksumHeaders = (sums: { md5: string; sha256: string }): Record<string, string> => {
       const h: Record<string, string> = { 'x-amz-meta-fsrecd-md5': sums.md5, 'x-amz-meta-fsrecd-sha256': sums.sha256 };
-      const packed = metadataHeader(metadataJson(meta, result, sums), { ...headers, ...h });
+      // S3 encrypts an object's bytes, never its x-amz-meta-* headers: with storage.sse the caller's numbers and
+      // names go only into the `.json`, which is encrypted like the audio.
+      const packed = this.cfg.sse ? undefined : metadataHeader(metadataJson(meta, result, sums), { ...headers, ...h });
       if (packed) h[META_HEADER] = packed;
       metadataOnObject = packed !== undefined;
       return h;
@@ -227,18 +229,22 @@ export class S3Target implements RecordingStore {
     const headers: Record<string, string> = {
       'content-type': audioContentType(key),
       'x-amz-meta-call-uuid': headerValue(meta.callUuid),
-      'x-amz-meta-srcnum': headerValue(meta.srcnum),
-      'x-amz-meta-dstnum': headerValue(meta.dstnum),
       'x-amz-meta-direction': headerValue(meta.direction),
       'x-amz-meta-network': headerValue(meta.network),
       'x-amz-meta-tenant': headerValue(meta.tenantUuid),
-      'x-amz-meta-reasons': headerValue(meta.reasons.join('; ')),
       // Which recording this is (a key that holds another one is never reused).
       'x-amz-meta-fsrecd-id': headerValue(meta.id),
     };
     if (partSize !== undefined) headers['x-amz-meta-fsrecd-part-size'] = String(partSize);
-    if (meta.user) headers['x-amz-meta-user'] = headerValue(meta.user);
-    if (meta.device) headers['x-amz-meta-device'] = headerValue(meta.device);
+    // Personal data (numbers, users, devices, why it was recorded) stays out of the headers under storage.sse:
+    // S3 does not encrypt them.
+    if (!this.cfg.sse) {
+      headers['x-amz-meta-srcnum'] = headerValue(meta.srcnum);
+      headers['x-amz-meta-dstnum'] = headerValue(meta.dstnum);
+      headers['x-amz-meta-reasons'] = headerValue(meta.reasons.join('; '));
+      if (meta.user) headers['x-amz-meta-user'] = headerValue(meta.user);
+      if (meta.device) headers['x-amz-meta-device'] = headerValue(meta.device);
+    }
     // Which conversation and which segment of it (the whole story, parties and transfers, is in fsrecd-meta).
     headers['x-amz-meta-conversation'] = headerValue(meta.conversationId ?? meta.callUuid);
     headers['x-amz-meta-segment'] = String(meta.segment ?? 1);

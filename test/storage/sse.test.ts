@@ -101,8 +101,12 @@ t.test('SSE-KMS: the PUT names the key and its context; Content-MD5 and x-amz-ch
   t.equal(put?.headers['content-md5'], createHash('md5').update(bytes).digest('base64'), 'the server checks the bytes it receives');
   t.equal(put?.headers['x-amz-checksum-sha256'], createHash('sha256').update(bytes).digest('base64'), 'and keeps a SHA-256 of them where it can');
   t.equal(put?.headers['x-amz-meta-fsrecd-sha256'], createHash('sha256').update(bytes).digest('hex'), 'the SHA-256 fsrecd claims, read back when the server keeps none');
-  t.ok(put?.headers['x-amz-meta-fsrecd-meta'], 'the metadata rides on the object');
-  t.equal(sent(proxy, 'PUT', 'acme/a.wav.json').length, 0, 'so no metadata object is written');
+  // S3 encrypts bytes, not x-amz-meta-* headers: under SSE the caller's numbers must not ride on the object.
+  t.notOk(put?.headers['x-amz-meta-fsrecd-meta'], 'no metadata in the (unencrypted) headers');
+  const personal = Object.entries(put?.headers ?? {}).filter(([k, v]) => k.startsWith('x-amz-meta-') && /1001|1002|srcnum|dstnum|user|device|reasons/.test(`${k}=${String(v)}`));
+  t.same(personal, [], 'no number, user, device or reason in any header');
+  const [json] = sent(proxy, 'PUT', 'acme/a.wav.json');
+  t.equal(json?.headers['x-amz-server-side-encryption'], 'aws:kms', 'the metadata object is written, encrypted like the audio');
   // s3rver ignores SSE: its ETag is the MD5, yet with SSE-KMS configured the ETag is not taken as one.
   t.equal(spool.journal.entries.get('a')?.verifiedBy, 'size-and-claimed-sha256', 'verified by size and the SHA-256 read back (s3rver keeps no checksum)');
 });
