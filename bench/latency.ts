@@ -4,7 +4,7 @@
  * worker thread of this process, so the two never share an event loop. Every call is recorded (an account
  * rule decided at answer) and stored in a local directory: the spool's work runs alongside, as in production.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,6 +21,18 @@ export interface AnswerLatency {
   unrecorded: number;
   p50: number;
   p99: number;
+  /**
+   * The daemon process's CPU time (user + system, all its threads) per call at this rate: what the machine's
+   * other load cannot change, where the percentiles are that load's as much as the daemon's.
+   */
+  cpuMsPerCall: number;
+}
+
+/** A process's CPU time so far in ms (utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function pct(sorted: number[], p: number): number {
@@ -46,10 +58,12 @@ export async function measureAnswerToRecord(rates: number[], seconds = 3): Promi
     const daemon = await startDaemonProcess(dir, yaml, { logLevel: process.env.BENCH_LOG_LEVEL });
     try {
       for (const cps of rates) {
+        const cpu0 = cpuMs(daemon.pid);
         worker.postMessage({ kind: 'latency', cps, seconds });
         const { latencies, unrecorded } = await message<{ latencies: number[]; unrecorded: number }>(worker);
         const sorted = [...latencies].sort((a, b) => a - b);
-        out.push({ cps, calls: sorted.length + unrecorded, unrecorded, p50: pct(sorted, 50), p99: pct(sorted, 99) });
+        const calls = sorted.length + unrecorded;
+        out.push({ cps, calls, unrecorded, p50: pct(sorted, 50), p99: pct(sorted, 99), cpuMsPerCall: (cpuMs(daemon.pid) - cpu0) / Math.max(1, calls) });
       }
     } finally {
       await daemon.stop();
@@ -65,6 +79,6 @@ export function printAnswerLatency(results: AnswerLatency[]): void {
   for (const r of results) {
     const target = r.cps === ANSWER_TARGET_CPS ? `  target p99 < ${ANSWER_P99_TARGET_MS} ms: ${r.p99 < ANSWER_P99_TARGET_MS && r.unrecorded === 0 ? 'met' : 'NOT met'}` : '';
     const lost = r.unrecorded ? `; ${r.unrecorded} not recorded within 5 s` : '';
-    console.log(`   ${String(r.cps).padStart(3)} calls/s: p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}  (${r.calls} calls${lost})${target}`);
+    console.log(`   ${String(r.cps).padStart(3)} calls/s: p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}  (${r.calls} calls${lost}; daemon CPU ${r.cpuMsPerCall.toFixed(2)} ms per call)${target}`);
   }
 }

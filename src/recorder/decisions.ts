@@ -68,6 +68,9 @@ export class DecisionPoint {
     const pending = decision.plans.filter(
       (p) => !started.has(call.uuid, p.legUuid) && (trigger !== 'answer' || p.options.startOn === 'answer') && (trigger !== 'create' || p.legUuid === aLeg.uuid),
     );
+    // The commands first: the decision's log line is a fifth of the work here, and every millisecond before
+    // uuid_record reaches FreeSWITCH is audio not recorded (a plan starts synchronously up to its command).
+    for (const plan of pending) void this.#startPlan(call, decision, plan, trigger === 'create' ? 'armed' : trigger);
     deps.log.info('decision', {
       call: call.uuid,
       trigger,
@@ -80,7 +83,6 @@ export class DecisionPoint {
       notes: decision.notes,
       starting: pending.length,
     });
-    for (const plan of pending) void this.#startPlan(call, decision, plan, trigger === 'create' ? 'armed' : trigger);
   }
 
   async #startPlan(call: Call, decision: Decision, plan: RecordingPlan, startedBy: SegmentStart): Promise<void> {

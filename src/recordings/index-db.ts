@@ -17,6 +17,15 @@ import type { ConversationPage, LegalHold, RecordingEntry, RecordingPage, Record
 /** 3: conversation_id, segment, queue, agent (#12). 4: state 'deleted' with a tombstone, legal holds (held), the audit table (#14). */
 const SCHEMA_VERSION = 4;
 
+/**
+ * Every upsert sets search (ON CONFLICT … SET search = excluded.search), and UPDATE OF fires on a column
+ * set, changed or not: without the WHEN, each journal step of a recording rewrote its trigram rows.
+ */
+const TEXT_UPDATE_TRIGGER = `CREATE TRIGGER IF NOT EXISTS recordings_text_au AFTER UPDATE OF search ON recordings WHEN old.search IS NOT new.search BEGIN
+  INSERT INTO recordings_text(recordings_text, rowid, search) VALUES ('delete', old.seq, old.search);
+  INSERT INTO recordings_text(rowid, search) VALUES (new.seq, new.search);
+END;`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS recordings (
   seq INTEGER PRIMARY KEY,
@@ -55,15 +64,21 @@ END;
 CREATE TRIGGER IF NOT EXISTS recordings_text_ad AFTER DELETE ON recordings BEGIN
   INSERT INTO recordings_text(recordings_text, rowid, search) VALUES ('delete', old.seq, old.search);
 END;
-CREATE TRIGGER IF NOT EXISTS recordings_text_au AFTER UPDATE OF search ON recordings BEGIN
-  INSERT INTO recordings_text(recordings_text, rowid, search) VALUES ('delete', old.seq, old.search);
-  INSERT INTO recordings_text(rowid, search) VALUES (new.seq, new.search);
-END;
+${TEXT_UPDATE_TRIGGER}
 CREATE TABLE IF NOT EXISTS index_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ${AUDIT_SCHEMA}`;
 
 /** Schema 3 to 4 in place: what 3 had stays (tombstones and holds start empty, the audit table is new). */
 const MIGRATE_3_TO_4 = 'ALTER TABLE recordings ADD COLUMN held INTEGER NOT NULL DEFAULT 0;';
+
+/**
+ * How long a journal step told to `follow` may wait for others: they are written together, one transaction
+ * (a transaction per step cost the daemon a fifth of its main thread at 500 calls/s), and the steps of one
+ * recording in that time are one write of the last. Readers in this process never wait for it (see #settle).
+ */
+export const FOLLOW_BATCH_MS = 10;
+/** At most this many entries per transaction: a burst is written in slices, the event loop turning between them. */
+const FOLLOW_BATCH_MAX = 256;
 
 /** Above this many trigram matches, scanning in time order finds a page sooner than sorting the matches. */
 const RARE_TEXT_LIMIT = 2000;
@@ -116,6 +131,11 @@ export class RecordingIndex {
   #gen = 0;
   /** The file held an index of another schema version and was emptied: only a reindex brings back other nodes' recordings. */
   rebuilt = false;
+  /** Steps told to `follow` and not written yet: id -> how to build its latest entry (built only when written). */
+  #pending = new Map<string, () => RecordingEntry>();
+  #followTimer: NodeJS.Timeout | undefined;
+  /** Told of a followed entry that could not be written (the journal keeps it; the next open catches up). */
+  onFollowError: (id: string, err: unknown) => void = () => undefined;
 
   private constructor(
     db: Database.Database,
@@ -154,6 +174,9 @@ export class RecordingIndex {
         rebuilt = true;
       }
       db.exec(SCHEMA);
+      // A file made before the trigger had its WHEN: replaced in one transaction (another process may be writing).
+      const trigger = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'recordings_text_au'").get() as { sql: string } | undefined;
+      if (!trigger?.sql.includes('WHEN')) db.exec(`BEGIN IMMEDIATE; DROP TRIGGER IF EXISTS recordings_text_au; ${TEXT_UPDATE_TRIGGER} COMMIT;`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }
     const index = new RecordingIndex(db, path);
@@ -162,10 +185,68 @@ export class RecordingIndex {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    this.#settle();
+    this.#db.close();
+  }
+
+  /**
+   * The index follows the journal: the entry `build` makes is written within FOLLOW_BATCH_MS, with every
+   * other step told meanwhile, in one transaction (a later step of the same id replaces the queued one: the
+   * journal tells each recording's steps in order). The same rules as `upsert` apply when it is written
+   * (a tombstone stays, a hold is kept). Every read and write of this object writes the queue first, so
+   * this process sees what it was told at once; another process (the CLI) sees it once it is written.
+   */
+  follow(id: string, build: () => RecordingEntry): void {
+    this.#pending.delete(id);
+    this.#pending.set(id, build);
+    this.#followTimer ??= setTimeout(() => this.#writeFollowed(FOLLOW_BATCH_MAX), FOLLOW_BATCH_MS).unref();
+  }
+
+  /** How many followed steps wait to be written (tests; metrics). */
+  get followPending(): number {
+    return this.#pending.size;
+  }
+
+  /** Writes what `follow` queued, all of it, now: before anything reads or writes the index. */
+  #settle(): void {
+    if (this.#pending.size > 0) this.#writeFollowed(Infinity);
+  }
+
+  #writeFollowed(max: number): void {
+    if (this.#followTimer) clearTimeout(this.#followTimer);
+    this.#followTimer = undefined;
+    if (!this.#db.open) return;
+    const batch: [string, () => RecordingEntry][] = [];
+    for (const item of this.#pending) {
+      if (batch.length >= max) break;
+      batch.push(item);
+    }
+    for (const [id] of batch) this.#pending.delete(id);
+    // The rest of a burst after the event loop has turned (the events waiting meanwhile go first).
+    if (this.#pending.size > 0) this.#followTimer = setTimeout(() => this.#writeFollowed(FOLLOW_BATCH_MAX), 0).unref();
+    try {
+      this.#db.transaction(() => {
+        for (const [, build] of batch) this.#upsertOne(build());
+      })();
+    } catch {
+      // One bad entry must not keep the others out: each alone, and only the bad one is reported.
+      for (const [id, build] of batch) {
+        try {
+          this.#upsertOne(build());
+        } catch (err) {
+          this.onFollowError(id, err);
+        }
+      }
+    }
   }
 
   upsert(e: RecordingEntry): void {
+    this.#settle();
+    this.#upsertOne(e);
+  }
+
+  #upsertOne(e: RecordingEntry): void {
     this.#lifecycleStmt ??= this.#db.prepare('SELECT state, held FROM recordings WHERE id = ?');
     const now = this.#lifecycleStmt.get(e.id) as { state: string; held: number } | undefined;
     // A tombstone is final: neither a journal step arriving late nor an object another node still lists
@@ -173,7 +254,7 @@ export class RecordingIndex {
     if (now?.state === 'deleted') return;
     // The journal is the truth about this node's recordings. Storage may not tell everything (no MD5 after a
     // multipart upload, nothing about the spool), so a reindex keeps what was already known.
-    const existing = e.source === 'storage' || now?.held === 1 ? this.get(e.id) : undefined;
+    const existing = e.source === 'storage' || now?.held === 1 ? this.#entry(e.id) : undefined;
     const given: RecordingEntry = existing && e.source === 'storage' ? { ...existing, ...stripUndefined(e), md5: e.md5 ?? existing.md5, source: existing.source } : e;
     // A hold is set by the lifecycle alone: whatever the journal or storage says next keeps it.
     const hold = existing?.hold ?? given.hold;
@@ -210,11 +291,12 @@ export class RecordingIndex {
    * undefined for an unknown id or one already deleted (by another process meanwhile).
    */
   markDeleted(id: string, tombstone: Tombstone): RecordingEntry | undefined {
+    this.#settle();
     // IMMEDIATE: the check and the write are one step even against another process (the daemon's retention
     // and a CLI delete): only one of them turns the entry into a tombstone and audits it.
     return this.#db
       .transaction((): RecordingEntry | undefined => {
-        const e = this.get(id);
+        const e = this.#entry(id);
         if (!e || e.state === 'deleted') return undefined;
         const dead: RecordingEntry = { ...e, state: 'deleted', deleted: tombstone, hold: undefined, localPath: undefined };
         this.#write(dead);
@@ -225,7 +307,8 @@ export class RecordingIndex {
 
   /** Sets (or with undefined clears) the legal hold of a known, not deleted entry; returns the entry. */
   setHold(id: string, hold: LegalHold | undefined): RecordingEntry | undefined {
-    const e = this.get(id);
+    this.#settle();
+    const e = this.#entry(id);
     if (!e || e.state === 'deleted') return undefined;
     const next: RecordingEntry = { ...e, hold };
     this.#write(next);
@@ -237,6 +320,7 @@ export class RecordingIndex {
    * retention enforcer decides each one's rule; a recording ends after it starts, so none younger can be due).
    */
   retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): RetentionCandidates {
+    this.#settle();
     const args: number[] = [startedBeforeMs];
     let cursor = '';
     if (after) {
@@ -253,10 +337,11 @@ export class RecordingIndex {
 
   /** Many upserts in one transaction (start-up sync, reindex, benchmarks). */
   upsertMany(entries: Iterable<RecordingEntry>): number {
+    this.#settle();
     let n = 0;
     this.#db.transaction(() => {
       for (const e of entries) {
-        this.upsert(e);
+        this.#upsertOne(e);
         n++;
       }
     })();
@@ -268,6 +353,7 @@ export class RecordingIndex {
    * a million entries, re-writing them all would hold the daemon up for minutes).
    */
   staleOf(entries: Iterable<RecordingEntry>): RecordingEntry[] {
+    this.#settle();
     const known = this.#db.prepare("SELECT json_extract(doc, '$.journalUpdatedAt') AS at FROM recordings WHERE id = ?");
     const out: RecordingEntry[] = [];
     for (const e of entries) {
@@ -278,12 +364,18 @@ export class RecordingIndex {
   }
 
   get(id: string): RecordingEntry | undefined {
+    this.#settle();
+    return this.#entry(id);
+  }
+
+  #entry(id: string): RecordingEntry | undefined {
     const row = this.#get.get(id) as Row | undefined;
     return row ? (JSON.parse(row.doc) as RecordingEntry) : undefined;
   }
 
   /** Starts a reindex generation: rows stored before it and not seen again by `endGeneration` are dropped. */
   beginGeneration(): number {
+    this.#settle();
     this.#gen++;
     this.#db.prepare("INSERT INTO index_meta(name, value) VALUES ('gen', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value").run(this.#gen);
     return this.#gen;
@@ -291,12 +383,14 @@ export class RecordingIndex {
 
   /** Drops stored recordings the storage listing no longer has (expired or deleted objects). */
   endGeneration(gen: number): number {
+    this.#settle();
     const r = this.#db.prepare("DELETE FROM recordings WHERE state = 'stored' AND gen < ?").run(gen);
     this.#db.pragma('optimize');
     return r.changes;
   }
 
   counts(): IndexCounts {
+    this.#settle();
     const rows = this.#db.prepare('SELECT state, count(*) AS n FROM recordings GROUP BY state').all() as { state: string; n: number }[];
     const byState: Record<string, number> = {};
     for (const r of rows) byState[r.state] = r.n;
@@ -309,6 +403,7 @@ export class RecordingIndex {
   }
 
   query(q: RecordingQuery): RecordingPage {
+    this.#settle();
     const { where, args } = this.#filters(q, '');
     this.#cursor(q, '', where, args);
     const sql = `SELECT seq, started_ms, doc FROM recordings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_ms DESC, seq DESC LIMIT ?`;
@@ -323,6 +418,7 @@ export class RecordingIndex {
 
   /** Every segment of a conversation in order (only `tenant`'s when given: a tenant sees its own segments). */
   segmentsOf(conversationId: string, tenant?: string): RecordingEntry[] {
+    this.#settle();
     const rows = (
       tenant === undefined
         ? this.#db.prepare('SELECT doc FROM recordings WHERE conversation_id = ? ORDER BY segment, started_ms, seq').all(conversationId)
@@ -338,6 +434,7 @@ export class RecordingIndex {
    * of the same conversation is newer) pages like the plain list, with the same cursor: the head's.
    */
   conversations(q: RecordingQuery): ConversationPage {
+    this.#settle();
     const outer = this.#filters(q, 'r.');
     const inner = this.#filters(q, 'n.');
     this.#cursor(q, 'r.', outer.where, outer.args);

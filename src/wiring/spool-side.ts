@@ -1,7 +1,8 @@
 /**
  * The spool side of fsrecd, opened one way for the daemon (src/app.ts) and for the commands that work on
  * the journal offline (fsrecd status, sync): the storage target, the recordings index, the spool over the
- * journal, and the index kept in step with the journal: told of every entry once it is durable, and
+ * journal, and the index kept in step with the journal: told of every entry once it is durable (the daemon's
+ * in batches), and
  * caught up once at open with what happened while nothing was listening (or after the index was removed).
  */
 import { join } from 'node:path';
@@ -40,15 +41,22 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
   const { config: cfg, log } = opts;
   const target = createStorageTarget(cfg.storage, log);
   const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  // The journal is the record; the index is caught up from it at the next open (or by reindex).
+  const failed = (id: string, err: unknown): void => {
+    log.error('recordings index update failed', { recording: id, error: String(err) });
+  };
+  index.onFollowError = failed;
+  // A command (sync) writes each step at once: it may exit without closing the index.
   const follow = (e: JournalEntry): void => {
     try {
       index.upsert(entryFromJournal(e));
     } catch (err) {
-      // The journal is the record; the index is rebuilt from it at the next open (or by reindex).
-      log.error('recordings index update failed', { recording: e.id, error: String(err) });
+      failed(e.id, err);
     }
   };
-  opts.bus?.on('journaled', follow);
+  // The daemon writes them in batches, off the event path (see RecordingIndex.follow; the entry is built
+  // only for a recording's last step in the batch).
+  opts.bus?.on('journaled', (e) => index.follow(e.id, () => entryFromJournal(e)));
   const spool = await Spool.open({
     stateDir: cfg.stateDir,
     spoolDir: cfg.spoolDir,
