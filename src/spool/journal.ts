@@ -11,7 +11,7 @@
  * Writes to one entry are serialised and always write the entry's latest state: two steps of one
  * recording racing each other can never leave an older state (or a torn file) on disk.
  */
-import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSimulatedCrash, NO_FAULTS, type Faults } from '../durability/faults';
 import type { RecordingMeta, RecordingResult } from '../model/recording';
@@ -202,9 +202,15 @@ export class Journal {
     const tmp = tempPathBeside(w.path);
     try {
       this.faults.at('journal.write-temp');
-      await writeFile(tmp, w.text, { mode: 0o640 });
-      this.faults.at('journal.fsync-temp');
-      await syncPath(tmp);
+      // One open for the write and its fsync (two opens and closes cost the main thread a third of a write).
+      const fh = await open(tmp, 'w', 0o640);
+      try {
+        await fh.writeFile(w.text);
+        this.faults.at('journal.fsync-temp');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       this.faults.at('journal.rename');
       await rename(tmp, w.path);
     } catch (err) {
