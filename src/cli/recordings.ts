@@ -327,7 +327,7 @@ export function registerRecordingsCommands(program: Command): void {
       const fromJournal = index.upsertMany([...journal.entries.values()].filter((j) => j.state !== 'stored').map(entryFromJournal));
       const counts = index.counts();
       index.close();
-      say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without a metadata object), ${report.removed} gone from storage removed; deleted recordings stay as tombstones${report.holdsRestored ? `; ${report.holdsRestored} legal hold(s) restored from storage` : ''}`);
+      say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without metadata), ${report.removed} gone from storage removed; deleted recordings stay as tombstones${report.holdsRestored ? `; ${report.holdsRestored} legal hold(s) restored from storage` : ''}`);
       say(`journal: ${fromJournal} recording(s) not stored yet`);
       say(`index ${path}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });

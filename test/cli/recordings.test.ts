@@ -156,7 +156,7 @@ t.test('reindex rebuilds a lost index from storage alone', async (t) => {
   t.match(missing.stderr, /no recordings index at .*recordings\.sqlite yet/);
   const re = run(['recordings', 'reindex', '--config', cfg]);
   t.equal(re.status, 0, re.stderr);
-  t.match(re.stdout, /: 6 object\(s\), 3 recording\(s\) indexed \(0 without a metadata object\), 0 gone from storage removed/);
+  t.match(re.stdout, /: 6 object\(s\), 3 recording\(s\) indexed \(0 without metadata\), 0 gone from storage removed/);
   const page = JSON.parse(run(['recordings', 'list', '--config', cfg, '--json']).stdout) as { recordings: { id: string; source: string; md5: string; srcnum: string; durationMs: number }[] };
   t.same(page.recordings.map((r) => r.id), ['call-2-1', 'call-1-1', 'call-0-1']);
   t.ok(page.recordings.every((r) => r.source === 'storage' && /^[0-9a-f]{32}$/.test(r.md5)), 'checksums come back from the metadata objects');
