@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +73,8 @@ default_account: {record_account: on}
   // `*`, `3`), which rightly makes an on-demand recording beside it.
   const storedOf = (callUuid: string): string[] =>
     listFilesSync(join(dir, 'stored')).filter((f) => {
-      if (!f.endsWith('.wav')) return false;
+      // The local target links the audio into place, then writes its .json: until then it is not stored yet.
+      if (!f.endsWith('.wav') || !existsSync(`${f}.json`)) return false;
       const meta = JSON.parse(readFileSync(`${f}.json`, 'utf8')) as { callUuid: string; onDemand: boolean };
       return meta.callUuid === callUuid && !meta.onDemand;
     });
