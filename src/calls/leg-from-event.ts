@@ -7,6 +7,7 @@
  * field is bounded. A malformed event is used in part or not at all; nothing here throws.
  */
 import type { EslEvent } from '../esl/types';
+import { sharedText } from './shared-text';
 import type { CcSide, Leg, LegDirection } from './types';
 
 export interface LegVariableNames {
@@ -73,8 +74,8 @@ function ccSide(value: string | undefined): CcSide | undefined {
 /** The mod_callcenter facts an event carries (each undefined when absent or malformed). */
 function ccFacts(ev: EslEvent): Pick<Leg, 'ccQueue' | 'ccAgent' | 'ccSide' | 'ccMemberSessionUuid' | 'ccAgentUuid'> {
   return {
-    ccQueue: validCcName(ev.get('variable_cc_queue')),
-    ccAgent: validCcName(ev.get('variable_cc_agent')),
+    ccQueue: sharedText(validCcName(ev.get('variable_cc_queue'))),
+    ccAgent: sharedText(validCcName(ev.get('variable_cc_agent'))),
     ccSide: ccSide(ev.get('variable_cc_side')),
     ccMemberSessionUuid: validUuid(ev.get('variable_cc_member_session_uuid')),
     ccAgentUuid: validUuid(ev.get('variable_cc_agent_uuid')),
@@ -88,9 +89,9 @@ function direction(ev: EslEvent): LegDirection {
 /** The device (directory user) on a leg: the authenticated caller, or the dialled user on a leg to a phone. */
 function device(ev: EslEvent, dir: LegDirection): string | undefined {
   if (dir === 'inbound') {
-    return text(ev.get('variable_user_name') ?? ev.get('variable_sip_auth_username'));
+    return sharedText(text(ev.get('variable_user_name') ?? ev.get('variable_sip_auth_username')));
   }
-  return text(ev.get('variable_dialed_user') ?? ev.get('variable_user_name'));
+  return sharedText(text(ev.get('variable_dialed_user') ?? ev.get('variable_user_name')));
 }
 
 function otherLeg(ev: EslEvent): string | undefined {
@@ -98,7 +99,7 @@ function otherLeg(ev: EslEvent): string | undefined {
 }
 
 function domain(ev: EslEvent): string {
-  return text(ev.get('variable_domain_name') ?? ev.get('variable_dialed_domain')) ?? '';
+  return sharedText(text(ev.get('variable_domain_name') ?? ev.get('variable_dialed_domain')) ?? '');
 }
 
 /** A leg from a channel event; undefined when the event names no valid channel uuid. */
@@ -106,28 +107,30 @@ export function legFromEvent(ev: EslEvent, names: LegVariableNames, fallbackNowM
   const uuid = validUuid(ev.get('Unique-ID'));
   if (!uuid) return undefined;
   const dir = direction(ev);
-  const context = text(ev.get('Caller-Context')) ?? '';
+  const context = sharedText(text(ev.get('Caller-Context')) ?? '');
   const answerState = ev.get('Answer-State');
   const answeredAt = microsToMs(ev.get('Caller-Channel-Answered-Time'));
   const bridgedAt = microsToMs(ev.get('Caller-Channel-Bridged-Time'));
   const other = otherLeg(ev);
+  const callUuid = validUuid(ev.get('Channel-Call-UUID')) ?? validUuid(ev.get('variable_call_uuid'));
   const leg: Leg = {
     uuid,
-    callUuid: validUuid(ev.get('Channel-Call-UUID')) ?? validUuid(ev.get('variable_call_uuid')) ?? uuid,
+    // The a-leg's own uuid string, not an equal copy (the registry shares the other legs' the same way).
+    callUuid: callUuid === undefined || callUuid === uuid ? uuid : callUuid,
     direction: dir,
     callerNumber: text(ev.get('Caller-Caller-ID-Number')) ?? '',
     callerName: text(ev.get('Caller-Caller-ID-Name')) ?? '',
     destinationNumber: text(ev.get('Caller-Destination-Number')) ?? '',
     context,
     // After a reconnect the dump says where the leg is now; the channel list says where it entered.
-    entryContext: text(ev.get('X-Fsrecd-Initial-Context')) ?? context,
+    entryContext: sharedText(text(ev.get('X-Fsrecd-Initial-Context'))) ?? context,
     domain: domain(ev),
     device: device(ev, dir),
     userVar: text(ev.get('variable_fsrecd_user')),
-    gateway: text(ev.get('variable_sip_gateway_name')),
+    gateway: sharedText(text(ev.get('variable_sip_gateway_name'))),
     otherLegUuid: other,
     channelName: text(ev.get('Channel-Name')) ?? '',
-    node: text(ev.get('FreeSWITCH-Hostname')) ?? '',
+    node: sharedText(text(ev.get('FreeSWITCH-Hostname')) ?? ''),
     sipCallId: text(ev.get('variable_sip_call_id')),
     ...ccFacts(ev),
     recordName: text(ev.get(`variable_${names.recordName}`)),
@@ -158,12 +161,12 @@ export function lastTransfer(history: string | undefined): Leg['lastTransfer'] {
 }
 
 export function refreshLeg(leg: Leg, ev: EslEvent, names: LegVariableNames): void {
-  const context = text(ev.get('Caller-Context'));
+  const context = sharedText(text(ev.get('Caller-Context')));
   if (context) leg.context = context;
   leg.domain ||= domain(ev);
   leg.device ??= device(ev, leg.direction);
   leg.userVar ??= text(ev.get('variable_fsrecd_user'));
-  leg.gateway ??= text(ev.get('variable_sip_gateway_name'));
+  leg.gateway ??= sharedText(text(ev.get('variable_sip_gateway_name')));
   // mod_callcenter sets these as the call goes on (member-queue-start, the bridge, CALL_UPDATE), and a member
   // moved to another queue gets the new name: the latest event wins, an event without them keeps what we knew.
   const cc = ccFacts(ev);

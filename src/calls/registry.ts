@@ -186,6 +186,9 @@ export class CallRegistry {
     }
     leg = legFromEvent(ev, this.names, this.now());
     if (!leg) return undefined;
+    // The uuids it names are held once: as the legs' own strings where those legs are live.
+    leg.callUuid = this.#legs.get(leg.callUuid)?.uuid ?? leg.callUuid;
+    if (leg.otherLegUuid !== undefined) leg.otherLegUuid = this.#legs.get(leg.otherLegUuid)?.uuid ?? leg.otherLegUuid;
     this.#legs.set(uuid, leg);
     const call = this.#callFor(leg);
     if (announce) this.bus.emit(announce, leg, call);
@@ -210,7 +213,7 @@ export class CallRegistry {
     const at = eventTimeMs(ev, this.now());
     a.bridged = true;
     a.bridgedAt ??= at;
-    if (otherUuid) a.otherLegUuid = otherUuid;
+    if (otherUuid) a.otherLegUuid = b?.uuid ?? otherUuid;
     if (b) {
       b.bridged = true;
       b.bridgedAt ??= at;

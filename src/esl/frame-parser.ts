@@ -35,6 +35,8 @@ export const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** The least a header search takes in from the next chunk at a time: frame headers are < 200 bytes. */
+const HEADER_STEP = 1024;
 
 export class FrameParser {
   #chunks: Buffer[] = [];
@@ -123,11 +125,25 @@ export class FrameParser {
    * The header block's end: `at` is the index of the LF that ends its last line, `size` the terminator's
    * length from there ("\n\n" 2, "\n\r\n" 3). undefined while no terminator is complete; the search then
    * resumes at the last LF, so a terminator cut anywhere (after the LF, between CR and LF) is still found.
+   * The search runs in the first chunk; while it finds nothing there, the first chunk takes in the start of
+   * the next (at least as much as it holds, so the copying stays linear in the header's length): a frame
+   * header cut between two 64 KB socket reads costs a copy of the header, not of the whole next read.
    */
   #findHeaderEnd(): { at: number; size: 2 | 3 } | undefined {
-    if (this.#chunks.length > 1) this.#compact();
-    const buf = this.#chunks[0];
-    if (!buf) return undefined;
+    for (;;) {
+      const buf = this.#chunks[0];
+      if (!buf) return undefined;
+      const end = this.#searchFirstChunk(buf);
+      if (end || this.#chunks.length === 1) return end;
+      const next = this.#chunks[1] as Buffer;
+      const n = Math.min(next.length, Math.max(HEADER_STEP, buf.length));
+      this.#chunks[0] = Buffer.concat([buf, next.subarray(0, n)], buf.length + n);
+      if (n === next.length) this.#chunks.splice(1, 1);
+      else this.#chunks[1] = next.subarray(n);
+    }
+  }
+
+  #searchFirstChunk(buf: Buffer): { at: number; size: 2 | 3 } | undefined {
     for (let i = this.#scanned; ; ) {
       const at = buf.indexOf(LF, i);
       if (at < 0) {
@@ -151,17 +167,35 @@ export class FrameParser {
     }
   }
 
-  #compact(): void {
-    this.#chunks = [Buffer.concat(this.#chunks, this.#length)];
-  }
-
+  /**
+   * The next n bytes. Within the first chunk they are a view of it; across chunks only those n bytes are
+   * copied (a body cut between socket reads), and the rest of the last chunk they reach stays a view.
+   */
   #take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0); // Content-Length: 0 may end the buffer: there may be no chunk
-    if (this.#chunks.length > 1) this.#compact();
-    const buf = this.#chunks[0] as Buffer;
-    const out = buf.subarray(0, n);
-    const rest = buf.subarray(n);
-    this.#chunks = rest.length > 0 ? [rest] : [];
+    const first = this.#chunks[0] as Buffer;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length > n) this.#chunks[0] = first.subarray(n);
+      else this.#chunks.shift();
+    } else {
+      const parts: Buffer[] = [];
+      let left = n;
+      while (left > 0) {
+        const chunk = this.#chunks[0] as Buffer;
+        if (chunk.length <= left) {
+          parts.push(chunk);
+          this.#chunks.shift();
+          left -= chunk.length;
+        } else {
+          parts.push(chunk.subarray(0, left));
+          this.#chunks[0] = chunk.subarray(left);
+          left = 0;
+        }
+      }
+      out = Buffer.concat(parts, n);
+    }
     this.#length -= n;
     return out;
   }
