@@ -4,7 +4,6 @@ import { startFsrecd } from '../app';
 import { loadConfig, summarizeConfig } from '../config/load';
 import type { FsrecdConfig } from '../config/types';
 import { ConfigInvalidError, ConfigWatcher } from '../config/watcher';
-import { runDemo } from '../demo/run-demo';
 import { hashPassword, newToken } from '../http/credentials';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../log';
 import { Metrics } from '../metrics';
@@ -172,6 +171,8 @@ export function registerCommands(program: Command): void {
     .option('--dir <dir>', 'work directory (default: a new temporary directory)')
     .option('--log-level <level>', 'also print the daemon log (JSON lines) on stderr')
     .action(async (opts: { dir?: string; logLevel?: string }) => {
+      // Loaded only here: the simulator and its captured frames (2.8 MB) have no place in `fsrecd run`'s memory.
+      const { runDemo } = await import('../demo/run-demo');
       process.exit(await runDemo({ dir: opts.dir, logLevel: opts.logLevel as LogLevel | undefined }));
     });
 
