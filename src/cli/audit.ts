@@ -1,7 +1,8 @@
 /** fsrecd audit: the audit trail (downloads, URLs, deletes, holds, releases, retention), newest first. */
 import type { Command } from 'commander';
-import { parseTime } from '../recordings/query';
-import { AUDIT_ACTIONS, type AuditAction, type AuditQuery } from '../recordings/types';
+import { AUDIT_PARAMS, parseAuditQuery } from '../recordings/audit-query';
+import { QueryError } from '../recordings/query';
+import { AUDIT_ACTIONS, type AuditQuery } from '../recordings/types';
 import { printable, say, table } from '../terminal/table';
 import { cliActor, lifecycleAct, openCliLifecycle } from './lifecycle-cli';
 
@@ -17,20 +18,15 @@ interface AuditOpts {
   json?: boolean;
 }
 
+/** The same reading as GET /api/audit's (names, limits, messages), from the flags given. */
 export function auditQueryOf(o: AuditOpts, now: number): AuditQuery {
-  const limit = Number(o.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error(`--limit: a whole number from 1 to 1000, got ${JSON.stringify(o.limit)}`);
-  if (o.action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(o.action)) throw new Error(`--action: one of ${AUDIT_ACTIONS.join(', ')}, got ${JSON.stringify(o.action)}`);
-  if (o.before !== undefined && !/^\d{1,15}$/.test(o.before)) throw new Error('--before: the cursor a previous page printed');
-  const q: AuditQuery = { limit };
-  if (o.from !== undefined) q.fromMs = parseTime('--from', o.from, now);
-  if (o.to !== undefined) q.toMs = parseTime('--to', o.to, now);
-  if (o.action !== undefined) q.action = o.action as AuditAction;
-  if (o.recording !== undefined) q.recordingId = o.recording;
-  if (o.actor !== undefined) q.actor = o.actor;
-  if (o.tenant !== undefined) q.tenant = o.tenant;
-  if (o.before !== undefined) q.before = o.before;
-  return q;
+  const given = AUDIT_PARAMS.flatMap((p): [string, string][] => (o[p] === undefined ? [] : [[p, o[p]]]));
+  try {
+    return parseAuditQuery(given, now);
+  } catch (err) {
+    if (err instanceof QueryError) throw new Error(`--${err.message}`);
+    throw err;
+  }
 }
 
 export function registerAuditCommand(program: Command): void {

@@ -10,7 +10,7 @@ import type { Principal } from '../config/credentials-file';
 import { LifecycleError } from '../lifecycle/types';
 import { QueryError } from '../recordings/query';
 import { actorOf } from './actor';
-import { parseAuditQuery } from './audit-query';
+import { parseAuditQuery } from '../recordings/audit-query';
 import { crossSiteWriteProblem } from './login-origin';
 import { readReason } from './reason';
 import { recordingIdOf, visible } from './recording-scope';

@@ -30,12 +30,19 @@ export function parseTime(param: string, v: string, now: number): number {
   return ms;
 }
 
-function oneOf<T extends string>(param: string, v: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(v)) throw new QueryError(`${param}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+/** One of `allowed`, else a QueryError naming the parameter (the recordings list and the audit trail share these). */
+export function oneOf<T extends string>(param: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new QueryError(`${param}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(v.slice(0, 60))}`);
   return v as T;
 }
 
-function text(param: string, v: string): string {
+export function pageLimit(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new QueryError(`limit: expected a whole number from 1 to 1000, got ${JSON.stringify(v.slice(0, 60))}`);
+  return n;
+}
+
+export function text(param: string, v: string): string {
   if (v.length > 200) throw new QueryError(`${param}: at most 200 characters`);
   return v;
 }
@@ -90,12 +97,9 @@ export function parseQuery(params: Iterable<[string, string]>, now: number, defa
       case 'state':
         q.state = oneOf(name, v, STATES);
         break;
-      case 'limit': {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new QueryError(`limit: expected a whole number from 1 to 1000, got ${JSON.stringify(v)}`);
-        q.limit = n;
+      case 'limit':
+        q.limit = pageLimit(v);
         break;
-      }
       case 'before':
         if (!/^\d{1,15}:\d{1,15}$/.test(v)) throw new QueryError('before: not a cursor this server handed out');
         q.before = v;

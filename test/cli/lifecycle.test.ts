@@ -85,7 +85,7 @@ t.test('delete, hold, release, retention and audit from the command line, with e
   t.match(table.stdout, /more: fsrecd audit … --before \d+/);
   const badAction = run('audit', '--action', 'erase', '--config', cfg);
   t.equal(badAction.status, 2);
-  t.match(badAction.stderr, /--action: one of download, play, url, delete, retention-delete, hold, release/);
+  t.match(badAction.stderr, /--action: expected one of download, play, url, delete, retention-delete, hold, release/);
 });
 
 t.test('check-config says what legal holds will be; storage.object_lock: require without Object Lock fails it', async (t) => {

@@ -3,16 +3,11 @@
  * message that names the parameter (as the recordings list does), so a typo never widens what is shown.
  * Pure: the tenant limit of the credential is applied by the route.
  */
-import { AUDIT_ACTIONS, type AuditAction, type AuditQuery } from '../recordings/types';
-import { isRecordingId, parseTime, QueryError } from '../recordings/query';
+import { AUDIT_ACTIONS, type AuditAction, type AuditQuery } from './types';
+import { isRecordingId, oneOf, pageLimit, parseTime, QueryError, text } from './query';
 
 export const AUDIT_PARAMS = ['from', 'to', 'action', 'recording', 'actor', 'tenant', 'limit', 'before'] as const;
 const DEFAULT_LIMIT = 50;
-
-function text(param: string, v: string): string {
-  if (v.length > 200) throw new QueryError(`${param}: at most 200 characters`);
-  return v;
-}
 
 /** Empty values are ignored (an HTML form sends every field); unknown parameters are errors. */
 export function parseAuditQuery(params: Iterable<[string, string]>, now: number): AuditQuery {
@@ -28,8 +23,7 @@ export function parseAuditQuery(params: Iterable<[string, string]>, now: number)
         q.toMs = parseTime(name, v, now);
         break;
       case 'action':
-        if (!(AUDIT_ACTIONS as readonly string[]).includes(v)) throw new QueryError(`action: expected one of ${AUDIT_ACTIONS.join(', ')}, got ${JSON.stringify(v.slice(0, 60))}`);
-        q.action = v as AuditAction;
+        q.action = oneOf<AuditAction>(name, v, AUDIT_ACTIONS);
         break;
       case 'recording':
         if (!isRecordingId(v)) throw new QueryError(`recording: not a recording id ${JSON.stringify(v.slice(0, 60))}`);
@@ -41,12 +35,9 @@ export function parseAuditQuery(params: Iterable<[string, string]>, now: number)
       case 'tenant':
         q.tenant = text(name, v);
         break;
-      case 'limit': {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new QueryError(`limit: expected a whole number from 1 to 1000, got ${JSON.stringify(v.slice(0, 60))}`);
-        q.limit = n;
+      case 'limit':
+        q.limit = pageLimit(v);
         break;
-      }
       case 'before':
         // Opaque to this side: the service that handed it out checks it; only its size is bounded here.
         q.before = text(name, v);
