@@ -229,7 +229,7 @@ export class Spool implements RecordingSink {
     const sizes = await Promise.all(pending.map((e) => stat(e.meta.path).then((s) => s.size, () => 0)));
     const progress: DrainProgress = { filesDone: 0, filesTotal: pending.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
     for (const [i, e] of pending.entries()) {
-      await this.#upload(e.id);
+      await this.#uploadOnce(e.id);
       progress.filesDone++;
       progress.bytesDone += sizes[i] ?? 0;
       onProgress?.({ ...progress });
@@ -300,6 +300,22 @@ export class Spool implements RecordingSink {
         });
       this.#inFlight.set(id, p);
     }
+  }
+
+  /**
+   * drain's upload of `id`: the one the pump has in flight if there is one, else a new one counted as in
+   * flight, so the pump never starts a second upload of the same recording beside it (two PUTs of one key).
+   */
+  #uploadOnce(id: string): Promise<void> {
+    const running = this.#inFlight.get(id);
+    if (running) return running;
+    if (this.#queued.delete(id)) this.#queue.splice(this.#queue.indexOf(id), 1);
+    const p = this.#upload(id).finally(() => {
+      this.#inFlight.delete(id);
+      this.#pump();
+    });
+    this.#inFlight.set(id, p.catch(() => undefined));
+    return p;
   }
 
   /** One try; a failed one comes back after its backoff. */

@@ -78,10 +78,11 @@ t.test('a 200 for an object the server does not have: caught when the kept copy 
   const writes = new DurableJournal(spool.journal, { stateDir: 'x', retryMinMs: 10, retryMaxMs: 10, log: silentLogger(), metrics: new Metrics(), now: Date.now, running: () => true });
   t.equal(await confirmStoredCopy(e, { target, writes, sink: spool, log: silentLogger() }), false, 'the removal is refused');
   t.ok(existsSync(m.path), 'the local copy stays');
-  // The next pass stores it again (a sync here: the upload that journaled "stored" may still be finishing,
-  // and the pump takes an id once at a time).
+  // The refusal queued the upload again (the pump starts it now) and this drain asks for one too: the drain
+  // must wait for the pump's upload, not start a second beside it (both would look, find nothing, and PUT).
   await spool.drain();
-  await waitFor(() => spool.journal.entries.get('a')?.state === 'stored' && spool.journal.entries.get('a')?.readBack === false && proxy.count((r) => r.method === 'PUT' && r.key === 'acme/a.wav') === 2, 'stored again, for real');
+  await waitFor(() => spool.journal.entries.get('a')?.state === 'stored' && spool.journal.entries.get('a')?.readBack === false, 'stored again');
+  t.equal(proxy.count((r) => r.method === 'PUT' && r.key === 'acme/a.wav'), 2, 'one more PUT: the fake one, then one real one (not two at once)');
   const again = spool.journal.entries.get('a');
   t.equal(await confirmStoredCopy(again ?? e, { target, writes, sink: spool, log: silentLogger() }), true, 'now the object reads back');
 });
