@@ -46,7 +46,7 @@ export function registerAuditCommand(program: Command): void {
       const q = auditQueryOf(opts, Date.now());
       const lc = await openCliLifecycle((cmd.optsWithGlobals() as { config: string }).config, { withJournal: false });
       await lifecycleAct(async () => {
-        const page = lc.lifecycle.audit(q, cliActor());
+        const page = await lc.lifecycle.audit(q, cliActor());
         if (opts.json) return say(JSON.stringify(page));
         if (page.events.length === 0) return say('no audit events match');
         say(

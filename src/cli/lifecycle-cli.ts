@@ -13,11 +13,11 @@ import { createLifecycle, type LifecycleService } from '../lifecycle/lifecycle';
 import { journalLocalCopies } from '../lifecycle/local-copies';
 import { LifecycleError, type Actor } from '../lifecycle/types';
 import { createLogger, type Logger } from '../log';
-import { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
+import { indexPath, openIndex } from '../recordings/open-index';
 import { Journal } from '../spool/journal';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
-import { indexPath } from '../wiring/spool-side';
 import { requireConfig } from './require-config';
 
 export interface CliLifecycle {
@@ -26,7 +26,7 @@ export interface CliLifecycle {
   store: RecordingStore;
   lifecycle: LifecycleService;
   log: Logger;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function cliActor(): Actor {
@@ -43,9 +43,9 @@ export function cliActor(): Actor {
 export async function openCliLifecycle(configPath: string, opts: { withJournal?: boolean } = {}): Promise<CliLifecycle> {
   const cfg = await requireConfig(configPath);
   const path = indexPath(cfg.stateDir);
-  if (!existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
+  if ((cfg.index?.type ?? 'sqlite') === 'sqlite' && !existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
   const log = createLogger('warn', process.stderr);
-  const index = RecordingIndex.open(path);
+  const index = await openIndex(cfg, { log });
   const store = createStorageTarget(cfg.storage, log);
   let localCopies;
   if (opts.withJournal !== false) {
@@ -82,15 +82,15 @@ export function exitCodeOf(err: unknown): number {
  * Runs a lifecycle act: its LifecycleError is printed plainly and exits with its code. The process exits
  * when done: an S3 client's kept-alive connection would otherwise hold it open.
  */
-export async function lifecycleAct(act: () => Promise<void>, close: () => void): Promise<never> {
+export async function lifecycleAct(act: () => Promise<void>, close: () => Promise<void>): Promise<never> {
   try {
     await act();
   } catch (err) {
-    close();
+    await close();
     if (!(err instanceof LifecycleError)) throw err;
     console.error(`fsrecd: ${err.message}`);
     process.exit(exitCodeOf(err));
   }
-  close();
+  await close();
   process.exit(process.exitCode ?? 0);
 }

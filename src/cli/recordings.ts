@@ -1,6 +1,6 @@
 /**
  * fsrecd recordings list|show|get|url|reindex|delete|hold|release: the stored recordings from a shell,
- * reading the same index the daemon writes (state_dir/recordings.sqlite) and the storage target the
+ * reading the same index the daemon writes (state_dir/recordings.sqlite, or the shared PostgreSQL) and the storage target the
  * configuration names. get and url are audited; delete, hold and release act through the lifecycle.
  */
 import { createHash } from 'node:crypto';
@@ -10,11 +10,11 @@ import { dirname, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { indexPath } from '../wiring/spool-side';
 import type { FsrecdConfig } from '../config/types';
 import { createLogger } from '../log';
 import { entryFromJournal } from '../recordings/entry-from';
-import { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
+import { describeIndex, indexPath, openIndex } from '../recordings/open-index';
 import { downloadName, mediaOf } from '../recordings/media';
 import { isRecordingId, parseQuery } from '../recordings/query';
 import { reindexFromStorage } from '../recordings/reindex';
@@ -36,6 +36,7 @@ interface ListOpts {
   user?: string;
   device?: string;
   tenant?: string;
+  node?: string;
   reason?: string;
   trigger?: string;
   onDemand?: boolean;
@@ -50,19 +51,33 @@ interface ListOpts {
   json?: boolean;
 }
 
-async function open(cmd: Command): Promise<{ cfg: FsrecdConfig; store: RecordingStore; path: string }> {
+async function open(cmd: Command): Promise<{ cfg: FsrecdConfig; store: RecordingStore }> {
   const cfg = await requireConfig((cmd.optsWithGlobals() as { config: string }).config);
-  return { cfg, store: createStorageTarget(cfg.storage, createLogger('error')), path: indexPath(cfg.stateDir) };
+  return { cfg, store: createStorageTarget(cfg.storage, createLogger('error')) };
 }
 
-function openIndex(path: string): RecordingIndex {
-  if (!existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
-  return RecordingIndex.open(path, { readonly: true });
+/** The index for reading: SQLite's file must exist already (a read-only open creates nothing); PostgreSQL is shared. */
+async function openForReading(cfg: FsrecdConfig): Promise<RecordingIndex> {
+  if ((cfg.index?.type ?? 'sqlite') === 'sqlite') {
+    const path = indexPath(cfg.stateDir);
+    if (!existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
+  }
+  return openIndex(cfg, { readonly: true, log: createLogger('error') });
 }
 
-function findOrFail(index: RecordingIndex, id: string): RecordingEntry {
+/** Runs `read` on the index and closes it, whatever happens. */
+async function withIndex<T>(cfg: FsrecdConfig, read: (index: RecordingIndex) => Promise<T>): Promise<T> {
+  const index = await openForReading(cfg);
+  try {
+    return await read(index);
+  } finally {
+    await index.close();
+  }
+}
+
+async function findOrFail(index: RecordingIndex, id: string): Promise<RecordingEntry> {
   if (!isRecordingId(id)) throw new Error(`not a recording id: ${JSON.stringify(id)}`);
-  const e = index.get(id);
+  const e = await index.get(id);
   if (!e) throw new Error(`no recording ${id} (fsrecd recordings list shows the ids)`);
   return e;
 }
@@ -95,12 +110,12 @@ function segmentTable(segments: RecordingEntry[]): string {
 }
 
 /** A conversation id, or the id of one of its recordings. */
-function conversationOrFail(index: RecordingIndex, id: string): ConversationSummary {
+async function conversationOrFail(index: RecordingIndex, id: string): Promise<ConversationSummary> {
   if (!isRecordingId(id)) throw new Error(`not a conversation or recording id: ${JSON.stringify(id)}`);
-  let segments = index.segmentsOf(id);
+  let segments = await index.segmentsOf(id);
   if (segments.length === 0) {
-    const e = index.get(id);
-    if (e) segments = index.segmentsOf(e.conversationId);
+    const e = await index.get(id);
+    if (e) segments = await index.segmentsOf(e.conversationId);
   }
   if (segments.length === 0) throw new Error(`no conversation ${id} (fsrecd recordings list --conversations shows them)`);
   return summarizeConversation(segments[0]?.conversationId ?? id, segments);
@@ -159,6 +174,7 @@ export function registerRecordingsCommands(program: Command): void {
     .option('--user <id>', 'the recorded user')
     .option('--device <id>', 'the recorded device')
     .option('--tenant <tenant>', 'tenant_uuid')
+    .option('--node <node>', 'the FreeSWITCH server that recorded it (FreeSWITCH-Hostname; with a shared PostgreSQL index)')
     .option('--reason <text>', 'substring of a reason: account, "*26", "user 1000", …')
     .option('--trigger <kind>', 'rule, on-demand or adopted')
     .option('--on-demand', 'only *3 on-demand recordings (--trigger on-demand)')
@@ -172,16 +188,14 @@ export function registerRecordingsCommands(program: Command): void {
     .option('--before <cursor>', 'the next page: the cursor the previous page printed')
     .option('--json', 'JSON for scripts: {"recordings": [...], "next": cursor|null} (--conversations: {"conversations": [...], ...})')
     .action(async (opts: ListOpts, cmd: Command) => {
-      const { path } = await open(cmd);
+      const { cfg } = await open(cmd);
       if (opts.onDemand && opts.forced) throw new Error('--on-demand and --forced exclude each other');
       const trigger = opts.onDemand ? 'on-demand' : opts.forced ? 'rule' : opts.trigger;
-      const given: Record<string, string | undefined> = { from: opts.from, to: opts.to, direction: opts.direction, network: opts.network, q: opts.search, user: opts.user, device: opts.device, tenant: opts.tenant, reason: opts.reason, trigger, state: opts.state, conversation: opts.conversation, queue: opts.queue, agent: opts.agent, limit: opts.limit, before: opts.before };
+      const given: Record<string, string | undefined> = { from: opts.from, to: opts.to, direction: opts.direction, network: opts.network, q: opts.search, user: opts.user, device: opts.device, tenant: opts.tenant, node: opts.node, reason: opts.reason, trigger, state: opts.state, conversation: opts.conversation, queue: opts.queue, agent: opts.agent, limit: opts.limit, before: opts.before };
       const params = Object.entries(given).filter((kv): kv is [string, string] => kv[1] !== undefined);
       const q = parseQuery(params, Date.now());
-      const index = openIndex(path);
       if (opts.conversations) {
-        const grouped = index.conversations(q);
-        index.close();
+        const grouped = await withIndex(cfg, (index) => index.conversations(q));
         if (opts.json) return say(JSON.stringify(grouped));
         if (grouped.conversations.length === 0) return say('no conversations match');
         say(
@@ -194,8 +208,7 @@ export function registerRecordingsCommands(program: Command): void {
         if (grouped.next) say(`more: fsrecd recordings list --conversations … --before ${grouped.next}`);
         return;
       }
-      const page = index.query(q);
-      index.close();
+      const page = await withIndex(cfg, (index) => index.query(q));
       if (opts.json) {
         say(JSON.stringify(page));
         return;
@@ -219,11 +232,11 @@ export function registerRecordingsCommands(program: Command): void {
     .description('every detail of one recording: parties, direction, network, reasons, duration, size, storage key, checksum')
     .option('--json', 'as JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { path } = await open(cmd);
-      const index = openIndex(path);
-      const e = findOrFail(index, id);
-      const segments = index.segmentsOf(e.conversationId);
-      index.close();
+      const { cfg } = await open(cmd);
+      const [e, segments] = await withIndex(cfg, async (index) => {
+        const found = await findOrFail(index, id);
+        return [found, await index.segmentsOf(found.conversationId)] as const;
+      });
       if (opts.json) return say(JSON.stringify(e, null, 2));
       const rows = details(e, segments);
       const w = Math.max(...rows.map((r) => r[0].length));
@@ -241,10 +254,8 @@ export function registerRecordingsCommands(program: Command): void {
     .description('one conversation (by its id, or the id of any of its recordings): its segments in order, their parties and the transfers between them')
     .option('--json', 'as JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { path } = await open(cmd);
-      const index = openIndex(path);
-      const c = conversationOrFail(index, id);
-      index.close();
+      const { cfg } = await open(cmd);
+      const c = await withIndex(cfg, (index) => conversationOrFail(index, id));
       if (opts.json) return say(JSON.stringify(c, null, 2));
       say(`conversation ${printable(c.conversationId)}: ${c.segmentCount} segment${c.segmentCount === 1 ? '' : 's'}, ${duration(c.durationMs)}, ${c.startedAt} to ${c.endedAt ?? '(recording)'}`);
       say(`parties: ${printable(c.parties.map(partyText).join('; '))}`);
@@ -257,10 +268,8 @@ export function registerRecordingsCommands(program: Command): void {
     .option('-o, --output <file>', 'where to write it ("-" for standard output; default: its file name, here)')
     .option('-f, --force', 'replace an existing file')
     .action(async (id: string, opts: { output?: string; force?: boolean }, cmd: Command) => {
-      const { path, store } = await open(cmd);
-      const index = openIndex(path);
-      const e = findOrFail(index, id);
-      index.close();
+      const { cfg, store } = await open(cmd);
+      const e = await withIndex(cfg, (index) => findOrFail(index, id));
       if (e.state === 'deleted') throw new Error(`recording ${id} was deleted on ${e.deleted?.deletedAt} by ${e.deleted?.deletedBy} (${e.deleted?.reason})`);
       const media = await mediaOf(e, store);
       const hash = createHash('md5');
@@ -295,10 +304,8 @@ export function registerRecordingsCommands(program: Command): void {
     .description('a time-limited presigned download URL (S3-compatible storage only)')
     .option('--expires <seconds>', 'validity in seconds (default: http.url_expiry_seconds)')
     .action(async (id: string, opts: { expires?: string }, cmd: Command) => {
-      const { path, store, cfg } = await open(cmd);
-      const index = openIndex(path);
-      const e = findOrFail(index, id);
-      index.close();
+      const { store, cfg } = await open(cmd);
+      const e = await withIndex(cfg, (index) => findOrFail(index, id));
       if (e.state !== 'stored') throw new Error(`recording ${id} is ${e.state}, not in storage yet`);
       const seconds = opts.expires === undefined ? cfg.http.urlExpirySeconds : Number(opts.expires);
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604_800) throw new Error('--expires: whole seconds from 1 to 604800 (7 days, the S3 maximum)');
@@ -312,8 +319,8 @@ export function registerRecordingsCommands(program: Command): void {
     .command('reindex')
     .description('rebuild the index from the storage target (every object and its metadata object), then this node\'s journal')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { path, store, cfg } = await open(cmd);
-      const index = RecordingIndex.open(path);
+      const { store, cfg } = await open(cmd);
+      const index = await openIndex(cfg, { log: createLogger('warn', process.stderr) });
       const tty = process.stderr.isTTY;
       const started = Date.now();
       const report = await reindexFromStorage(index, store, (r) => {
@@ -324,12 +331,12 @@ export function registerRecordingsCommands(program: Command): void {
       const journal = new Journal(`${cfg.stateDir}/journal`);
       await journal.load(() => undefined);
       // A tombstone is kept by upsert: a journal entry of a deleted recording does not bring it back.
-      const fromJournal = index.upsertMany([...journal.entries.values()].filter((j) => j.state !== 'stored').map(entryFromJournal));
-      const counts = index.counts();
-      index.close();
+      const fromJournal = await index.upsertMany([...journal.entries.values()].filter((j) => j.state !== 'stored').map(entryFromJournal));
+      const counts = await index.counts();
+      await index.close();
       say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without metadata), ${report.removed} gone from storage removed; deleted recordings stay as tombstones${report.holdsRestored ? `; ${report.holdsRestored} legal hold(s) restored from storage` : ''}`);
       say(`journal: ${fromJournal} recording(s) not stored yet`);
-      say(`index ${path}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      say(`index ${describeIndex(cfg)}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
 
   rec
@@ -377,8 +384,8 @@ function configPathOf(cmd: Command): string {
 async function auditAccess(cmd: Command, action: 'download' | 'url', e: RecordingEntry): Promise<void> {
   const lc = await openCliLifecycle(configPathOf(cmd), { withJournal: false });
   try {
-    lc.lifecycle.recordAccess(action, e, cliActor());
+    await lc.lifecycle.recordAccess(action, e, cliActor());
   } finally {
-    lc.close();
+    await lc.close();
   }
 }

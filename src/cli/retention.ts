@@ -1,8 +1,7 @@
 /** fsrecd retention --dry-run | --run: what retention would delete now, or one run of it. */
 import type { Command } from 'commander';
-import { StorageLease } from '../lifecycle/cluster-lock';
 import { RetentionEnforcer, type RetentionReport } from '../lifecycle/retention';
-import { objectLifecycleOf } from '../storage/object-lifecycle';
+import { retentionLock } from '../lifecycle/daemon-side';
 import { humanBytes, printable, say, table } from '../terminal/table';
 import { lifecycleAct, openCliLifecycle } from './lifecycle-cli';
 
@@ -38,7 +37,7 @@ export function registerRetentionCommand(program: Command): void {
       const lc = await openCliLifecycle((cmd.optsWithGlobals() as { config: string }).config, { withJournal: !!opts.run });
       await lifecycleAct(async () => {
         const cfg = lc.cfg;
-        const enforcer = new RetentionEnforcer({ lifecycle: lc.lifecycle, index: lc.index, config: () => cfg, lock: new StorageLease(objectLifecycleOf(lc.store)), log: lc.log });
+        const enforcer = new RetentionEnforcer({ lifecycle: lc.lifecycle, index: lc.index, config: () => cfg, lock: retentionLock(lc.index, lc.store), log: lc.log });
         const report = await enforcer.runOnce({ dryRun: !!opts.dryRun });
         printReport(report, !!opts.json);
         if (report.errors) process.exitCode = 1;

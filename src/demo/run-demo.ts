@@ -23,9 +23,9 @@ export interface DemoOptions {
   out?: (line: string) => void;
 }
 
-async function until(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -83,8 +83,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     await until('the spool to empty', () => listFilesSync(loaded.config.spoolDir).length === 0, 3000).catch(() => undefined);
     const s = app.spool.status();
     // What `fsrecd recordings list` and the web page show: the index the journal feeds.
-    await until('the recordings index', () => (app.index.counts().byState.stored ?? 0) >= s.stored, 3000).catch(() => undefined);
-    const indexed = app.index.query({ limit: 50, state: 'stored' }).recordings;
+    await until('the recordings index', async () => ((await app.index.counts()).byState.stored ?? 0) >= s.stored, 3000).catch(() => undefined);
+    const indexed = (await app.index.query({ limit: 50, state: 'stored' })).recordings;
     out(`\nThe recordings index (fsrecd recordings list; the web page and /api/recordings show the same):`);
     out(
       table(

@@ -97,7 +97,7 @@ export async function handleLifecycle(api: RecordingsApi, req: IncomingMessage, 
   }
   const reason = await readReason(req, search);
   if (!reason.ok) return sendError(res, reason.status, reason.message);
-  const entry = api.index.get(parsed.id);
+  const entry = await api.index.get(parsed.id);
   if (!visible(entry, who)) return sendError(res, 404, 'no such recording');
   const actor = actorOf(who, req);
   try {
@@ -108,11 +108,11 @@ export async function handleLifecycle(api: RecordingsApi, req: IncomingMessage, 
     return sendRefusal(res, err);
   }
   // The recording as it is now: state 'deleted' with its tombstone, or with or without its hold.
-  const now = api.index.get(entry.id) ?? entry;
-  sendJson(res, 200, view(api, now, who));
+  const now = (await api.index.get(entry.id)) ?? entry;
+  sendJson(res, 200, await view(api, now, who));
 }
 
-function audit(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, who: Principal, search: URLSearchParams): void {
+async function audit(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, who: Principal, search: URLSearchParams): Promise<void> {
   if (who.role !== 'admin') return refuseReader(api, req, res, who, 'audit');
   let q;
   try {
@@ -126,7 +126,7 @@ function audit(api: RecordingsApi, req: IncomingMessage, res: ServerResponse, wh
     q.tenant = who.tenant;
   }
   try {
-    sendJson(res, 200, api.lifecycle.audit(q, actorOf(who, req)));
+    sendJson(res, 200, await api.lifecycle.audit(q, actorOf(who, req)));
   } catch (err) {
     sendRefusal(res, err);
   }

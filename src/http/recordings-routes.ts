@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../log';
-import type { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
 import { downloadName, MediaUnavailable, mediaOf } from '../recordings/media';
 import { isRecordingId, parseQuery, QueryError } from '../recordings/query';
 import { partiesOf, summarizeConversation } from '../recordings/conversation';
@@ -51,16 +51,16 @@ const conversationLink = (id: string): string => `/api/conversations/${encodeURI
  * What the API shows of an entry: the server's own file paths are not a client's business. Parties are
  * always there (derived from the numbers for recordings made before segments carried them).
  */
-export function view(api: RecordingsApi, e: RecordingEntry, who: Principal): RecordingView {
+export async function view(api: RecordingsApi, e: RecordingEntry, who: Principal): Promise<RecordingView> {
   const { localPath: _hidden, transferFrom, ...rest } = e;
   const base = `/api/recordings/${encodeURIComponent(e.id)}`;
   const out: RecordingView = { ...rest, parties: partiesOf(e), links: { audio: `${base}/audio`, download: `${base}/download`, conversation: conversationLink(e.conversationId) } };
-  if (transferFrom) out.transferFrom = visible(api.index.get(transferFrom.recordingId), who) ? transferFrom : { kind: transferFrom.kind };
+  if (transferFrom) out.transferFrom = visible(await api.index.get(transferFrom.recordingId), who) ? transferFrom : { kind: transferFrom.kind };
   return out;
 }
 
-function conversationView(api: RecordingsApi, c: ConversationSummary, who: Principal): ConversationView {
-  return { ...c, segments: c.segments.map((e) => view(api, e, who)), links: { self: conversationLink(c.conversationId) } };
+async function conversationView(api: RecordingsApi, c: ConversationSummary, who: Principal): Promise<ConversationView> {
+  return { ...c, segments: await Promise.all(c.segments.map((e) => view(api, e, who))), links: { self: conversationLink(c.conversationId) } };
 }
 
 /** The query string as a query, limited to the credential's tenant; undefined when an answer was sent. */
@@ -83,12 +83,12 @@ function scopedQuery(res: ServerResponse, who: Principal, search: URLSearchParam
  * /api/conversations[/id]: the list takes every /api/recordings filter and lists a conversation when any
  * of its segments matches; a row is the conversation's visible segments in order, with their sums.
  */
-export function handleConversations(api: RecordingsApi, res: ServerResponse, who: Principal, rest: string, search: URLSearchParams): void {
+export async function handleConversations(api: RecordingsApi, res: ServerResponse, who: Principal, rest: string, search: URLSearchParams): Promise<void> {
   if (rest === '' || rest === '/') {
     const q = scopedQuery(res, who, search);
     if (!q) return;
-    const page = api.index.conversations(q);
-    return sendJson(res, 200, { conversations: page.conversations.map((c) => conversationView(api, c, who)), next: page.next });
+    const page = await api.index.conversations(q);
+    return sendJson(res, 200, { conversations: await Promise.all(page.conversations.map((c) => conversationView(api, c, who))), next: page.next });
   }
   const parts = rest.slice(1).split('/');
   if (parts.length > 1) return sendError(res, 404, 'no such resource');
@@ -99,9 +99,9 @@ export function handleConversations(api: RecordingsApi, res: ServerResponse, who
     return sendError(res, 400, 'malformed conversation id');
   }
   if (!isRecordingId(id)) return sendError(res, 400, 'not a conversation id');
-  const segments = api.index.segmentsOf(id, who.tenant);
+  const segments = await api.index.segmentsOf(id, who.tenant);
   if (segments.length === 0) return sendError(res, 404, 'no such conversation');
-  sendJson(res, 200, conversationView(api, summarizeConversation(id, segments), who));
+  sendJson(res, 200, await conversationView(api, summarizeConversation(id, segments), who));
 }
 
 /** Handles GET /api/recordings[/id[/audio|/download|/url]]; `rest` is the path after /api/recordings. */
@@ -109,17 +109,17 @@ export async function handleRecordings(api: RecordingsApi, req: IncomingMessage,
   if (rest === '' || rest === '/') {
     const q = scopedQuery(res, who, search);
     if (!q) return;
-    const page = api.index.query(q);
-    return sendJson(res, 200, { recordings: page.recordings.map((e) => view(api, e, who)), next: page.next });
+    const page = await api.index.query(q);
+    return sendJson(res, 200, { recordings: await Promise.all(page.recordings.map((e) => view(api, e, who))), next: page.next });
   }
   const parts = rest.slice(1).split('/');
   if (parts.length > 2) return sendError(res, 404, 'no such resource');
   const parsed = recordingIdOf(parts[0] as string);
   if ('problem' in parsed) return sendError(res, 400, parsed.problem);
-  const entry = api.index.get(parsed.id);
+  const entry = await api.index.get(parsed.id);
   if (!visible(entry, who)) return sendError(res, 404, 'no such recording');
   const what = parts[1];
-  if (what === undefined) return sendJson(res, 200, view(api, entry, who));
+  if (what === undefined) return sendJson(res, 200, await view(api, entry, who));
   if (what === 'hold') return sendError(res, 405, 'a hold is set with POST and released with DELETE (admins only)', { Allow: 'POST, DELETE' });
   if (what !== 'audio' && what !== 'download' && what !== 'url') return sendError(res, 404, 'no such resource');
   if (entry.state === 'deleted') return sendGone(res, entry);
@@ -144,7 +144,7 @@ async function sendUrl(api: RecordingsApi, req: IncomingMessage, res: ServerResp
     return sendError(res, 502, `storage did not answer: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!url) return sendError(res, 409, `${api.store.describe()} has no presigned URLs: use /api/recordings/${e.id}/download`);
-  api.lifecycle.recordAccess('url', e, actorOf(who, req));
+  await api.lifecycle.recordAccess('url', e, actorOf(who, req));
   sendJson(res, 200, { url, expiresInSeconds: seconds, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() });
 }
 
@@ -185,7 +185,7 @@ async function sendMedia(api: RecordingsApi, req: IncomingMessage, res: ServerRe
   }
   // A player asks for a recording in many Range requests (the first from byte 0, then one per seek or
   // buffer refill): one play or download is the request that starts at byte 0, with or without a Range.
-  if (!range || range.start === 0) api.lifecycle.recordAccess(attachment ? 'download' : 'play', e, actorOf(who, req));
+  if (!range || range.start === 0) await api.lifecycle.recordAccess(attachment ? 'download' : 'play', e, actorOf(who, req));
   res.writeHead(range ? 206 : 200, headers);
   // A player that seeks closes the previous request; that is not an error worth a log line.
   await pipeline(body, res).catch((err: unknown) => {

@@ -16,6 +16,7 @@ import { handleConversations, handleRecordings, type RecordingsApi } from './rec
 import { handleLifecycle, isLifecycleRoute, isLifecycleWrite } from './lifecycle-routes';
 import { BASE_HEADERS, sendError, sendJson } from './respond';
 import { TlsFiles } from './tls';
+import { IndexUnavailableError } from '../recordings/reachable-index';
 
 export interface Health {
   eslConnected: boolean;
@@ -143,8 +144,10 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
   const listener: RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       opts.log.error('HTTP request failed', { path: (req.url ?? '').split('?')[0], error: String(err) });
-      if (!res.headersSent) sendError(res, 500, 'internal error (see the daemon log)');
-      else res.destroy();
+      // A reply cut short (headers already sent) can only be ended.
+      if (res.headersSent) res.destroy();
+      else if (err instanceof IndexUnavailableError) sendError(res, 503, `${err.message}; recording goes on, try again shortly`);
+      else sendError(res, 500, 'internal error (see the daemon log)');
     });
   };
   let server: Server;

@@ -1,14 +1,14 @@
 /**
  * The lifecycle's part in a running daemon (src/app.ts): storage.object_lock: require checked at start,
- * and the retention schedule under the storage lease.
+ * and the retention schedule under the cluster lock.
  */
 import type { FsrecdConfig, StorageConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
 import { objectLifecycleOf, type ObjectLockSupport } from '../storage/object-lifecycle';
 import type { RecordingStore } from '../storage/target';
-import { StorageLease } from './cluster-lock';
+import { StorageLease, type ClusterLock } from './cluster-lock';
 import type { LifecycleService, ObjectLockMode } from './lifecycle';
 import { RetentionEnforcer } from './retention';
 
@@ -17,6 +17,14 @@ export function objectLockMode(storage: StorageConfig): ObjectLockMode {
 }
 
 export class ObjectLockRequiredError extends Error {}
+
+/**
+ * Who may run retention: with a shared PostgreSQL index, its advisory lock (it dies with the holder's
+ * connection); with SQLite, the lease object in the bucket the nodes share.
+ */
+export function retentionLock(index: RecordingIndex, store: RecordingStore): ClusterLock {
+  return index.clusterLock?.('retention') ?? new StorageLease(objectLifecycleOf(store));
+}
 
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -67,7 +75,7 @@ export async function startLifecycleSide(o: RetentionSideOptions): Promise<{ ret
     // Only said: a storage that is down must not hold the start up (recording goes on without it).
     void probe.then((lock) => o.log.info(lock.line.replace(/^storage: /, '')));
   }
-  const retention = new RetentionEnforcer({ lifecycle: o.lifecycle, index: o.index, config: o.config, lock: new StorageLease(objectLifecycleOf(o.store)), log: o.log, metrics: o.metrics });
+  const retention = new RetentionEnforcer({ lifecycle: o.lifecycle, index: o.index, config: o.config, lock: retentionLock(o.index, o.store), log: o.log, metrics: o.metrics });
   retention.start();
   return { retention, stop: () => retention.stop() };
 }

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { NO_FAULTS, type Faults } from '../durability/faults';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
 import type { AuditAction, AuditPage, AuditQuery, LegalHold, RecordingEntry, Tombstone } from '../recordings/types';
 import { objectLifecycleOf, type ObjectLifecycle, type ObjectLockSupport } from '../storage/object-lifecycle';
 import type { RecordingStore } from '../storage/target';
@@ -96,7 +96,7 @@ export class LifecycleService implements Lifecycle {
     });
     return this.#exclusive('delete', entry, actor, why, async () => {
       const removal = await this.#remove(entry, { by: actor.name, reason: why, cause: 'request' });
-      this.#audit('delete', removal.entry, actor, why, 'ok', removal.objectExisted ? undefined : 'the object was already gone');
+      await this.#audit('delete', removal.entry, actor, why, 'ok', removal.objectExisted ? undefined : 'the object was already gone');
       return removal.entry;
     });
   }
@@ -107,7 +107,7 @@ export class LifecycleService implements Lifecycle {
    */
   async retentionDelete(entry: RecordingEntry, reason: string): Promise<Removal | undefined> {
     if (this.#busy.has(entry.id)) return undefined;
-    const now = this.#index.get(entry.id);
+    const now = await this.#index.get(entry.id);
     if (!now || now.state !== 'stored' || now.hold) return undefined;
     return this.#exclusive('retention-delete', now, RETENTION_ACTOR, reason, async () => {
       const marker = await this.#objects.readJson(holdMarkerKey(now.key));
@@ -116,7 +116,7 @@ export class LifecycleService implements Lifecycle {
         return undefined;
       }
       const removal = await this.#remove(now, { by: RETENTION_ACTOR.name, reason, cause: 'retention' });
-      this.#audit('retention-delete', removal.entry, RETENTION_ACTOR, reason, 'ok', removal.objectExisted ? undefined : 'the object was already gone');
+      await this.#audit('retention-delete', removal.entry, RETENTION_ACTOR, reason, 'ok', removal.objectExisted ? undefined : 'the object was already gone');
       return removal;
     });
   }
@@ -144,8 +144,8 @@ export class LifecycleService implements Lifecycle {
       const hold: LegalHold = { reason: why, by: actor.name, at: this.#iso(), objectLock };
       // Beside the object, so another node's retention and a reindex see the hold too.
       await this.#storage(() => this.#objects.putJson(holdMarkerKey(entry.key), { id: entry.id, ...hold }));
-      const held = this.#index.setHold(id, hold) ?? entry;
-      this.#audit('hold', held, actor, why, 'ok', detail);
+      const held = (await this.#index.setHold(id, hold)) ?? entry;
+      await this.#audit('hold', held, actor, why, 'ok', detail);
       return hold;
     });
   }
@@ -161,21 +161,21 @@ export class LifecycleService implements Lifecycle {
         await this.#objects.setLegalHold(metadataKey(entry.key), false).catch((err: unknown) => this.#log.warn('releasing the metadata object\'s legal hold failed', { recording: id, error: String(err) }));
       }
       await this.#storage(() => this.#objects.remove(holdMarkerKey(entry.key)));
-      const released = this.#index.setHold(id, undefined) ?? entry;
-      this.#audit('release', released, actor, why, 'ok', entry.hold ? `held since ${entry.hold.at} by ${entry.hold.by} (${entry.hold.reason})` : undefined);
+      const released = (await this.#index.setHold(id, undefined)) ?? entry;
+      await this.#audit('release', released, actor, why, 'ok', entry.hold ? `held since ${entry.hold.at} by ${entry.hold.by} (${entry.hold.reason})` : undefined);
     });
   }
 
-  recordAccess(action: 'download' | 'play' | 'url', entry: RecordingEntry, actor: Actor): void {
+  async recordAccess(action: 'download' | 'play' | 'url', entry: RecordingEntry, actor: Actor): Promise<void> {
     try {
-      this.#audit(action, entry, actor, undefined, 'ok');
+      await this.#audit(action, entry, actor, undefined, 'ok');
     } catch (err) {
       // A read must not fail because its audit line could not be written; the log still has it.
       this.#log.error('audit write failed', { action, recording: entry.id, actor: actor.name, error: String(err) });
     }
   }
 
-  audit(q: AuditQuery, actor: Actor): AuditPage {
+  async audit(q: AuditQuery, actor: Actor): Promise<AuditPage> {
     if (actor.role !== 'admin') throw new LifecycleError('forbidden', 'the audit trail is for admins');
     if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 1000) throw new LifecycleError('bad-input', 'limit: a whole number from 1 to 1000');
     if (q.before !== undefined && !/^\d{1,15}$/.test(q.before)) throw new LifecycleError('bad-input', 'before: not a cursor this server handed out');
@@ -195,7 +195,7 @@ export class LifecycleService implements Lifecycle {
     await this.#storage(() => this.#objects.remove(metadataKey(entry.key)));
     const tombstone: Tombstone = { deletedAt: this.#iso(), deletedBy: t.by, reason: t.reason, cause: t.cause };
     this.#faults.at('lifecycle.tombstone');
-    const dead = this.#index.markDeleted(entry.id, tombstone);
+    const dead = await this.#index.markDeleted(entry.id, tombstone);
     if (!dead) throw new LifecycleError('deleted', `recording ${entry.id} was deleted meanwhile by another process`);
     this.#log.info(t.cause === 'retention' ? 'recording deleted by retention' : 'recording deleted on request', { recording: entry.id, key: entry.key, tenant: entry.tenant, by: t.by, reason: t.reason, bytes: entry.size ?? 0 });
     return { entry: dead, bytes: objectExisted ? (entry.size ?? 0) : 0, objectExisted };
@@ -203,7 +203,7 @@ export class LifecycleService implements Lifecycle {
 
   /** The checks every act shares (reason, role, id, tenant, state); a refusal is audited, logged and thrown. */
   async #guarded(action: AuditAction, id: string, actor: Actor, reason: string, check: (e: RecordingEntry) => void): Promise<{ entry: RecordingEntry; why: string }> {
-    const e = this.#index.get(id);
+    const e = await this.#index.get(id);
     const visible = e && (actor.tenant === undefined || e.tenant === actor.tenant) ? e : undefined;
     try {
       if (actor.role !== 'admin') throw new LifecycleError('forbidden', `${action} is for admins; ${actor.name} may only read`);
@@ -213,7 +213,7 @@ export class LifecycleService implements Lifecycle {
       check(visible);
       return { entry: visible, why };
     } catch (err) {
-      if (err instanceof LifecycleError) this.#refused(action, id, visible?.tenant ?? actor.tenant ?? '', actor, String(reason ?? '').trim().slice(0, MAX_REASON), err);
+      if (err instanceof LifecycleError) await this.#refused(action, id, visible?.tenant ?? actor.tenant ?? '', actor, String(reason ?? '').trim().slice(0, MAX_REASON), err);
       throw err;
     }
   }
@@ -222,7 +222,7 @@ export class LifecycleService implements Lifecycle {
   async #exclusive<T>(action: AuditAction, entry: RecordingEntry, actor: Actor, reason: string, act: () => Promise<T>): Promise<T> {
     if (this.#busy.has(entry.id)) {
       const err = new LifecycleError('bad-input', `recording ${entry.id} is being changed by another request; try again`);
-      this.#refused(action, entry.id, entry.tenant, actor, reason, err);
+      await this.#refused(action, entry.id, entry.tenant, actor, reason, err);
       throw err;
     }
     this.#busy.add(entry.id);
@@ -230,24 +230,24 @@ export class LifecycleService implements Lifecycle {
       return await act();
     } catch (err) {
       const e = err instanceof LifecycleError ? err : new LifecycleError('storage', String(err instanceof Error ? err.message : err));
-      this.#refused(action, entry.id, entry.tenant, actor, reason, e);
+      await this.#refused(action, entry.id, entry.tenant, actor, reason, e);
       throw e;
     } finally {
       this.#busy.delete(entry.id);
     }
   }
 
-  #refused(action: AuditAction, id: string, tenant: string, actor: Actor, reason: string, err: LifecycleError): void {
+  async #refused(action: AuditAction, id: string, tenant: string, actor: Actor, reason: string, err: LifecycleError): Promise<void> {
     try {
-      this.#index.audit.append({ at: this.#iso(), action, recordingId: id, tenant, actor: actor.name, from: actor.from, reason: reason || undefined, outcome: 'refused', detail: `${err.code}: ${err.message}` });
+      await this.#index.audit.append({ at: this.#iso(), action, recordingId: id, tenant, actor: actor.name, from: actor.from, reason: reason || undefined, outcome: 'refused', detail: `${err.code}: ${err.message}` });
     } catch (e) {
       this.#log.error('audit write failed', { action, recording: id, error: String(e) });
     }
     this.#log.warn('audit', { action, recording: id, tenant, actor: actor.name, from: actor.from, reason, outcome: 'refused', detail: err.message });
   }
 
-  #audit(action: AuditAction, e: RecordingEntry, actor: Actor, reason: string | undefined, outcome: 'ok', detail?: string): void {
-    this.#index.audit.append({ at: this.#iso(), action, recordingId: e.id, tenant: e.tenant, actor: actor.name, from: actor.from, reason, outcome, detail });
+  async #audit(action: AuditAction, e: RecordingEntry, actor: Actor, reason: string | undefined, outcome: 'ok', detail?: string): Promise<void> {
+    await this.#index.audit.append({ at: this.#iso(), action, recordingId: e.id, tenant: e.tenant, actor: actor.name, from: actor.from, reason, outcome, detail });
     this.#log.info('audit', { action, recording: e.id, tenant: e.tenant, actor: actor.name, from: actor.from, reason, outcome, detail });
   }
 

@@ -6,7 +6,7 @@
 import type { FsrecdConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
 import type { RecordingEntry } from '../recordings/types';
 import type { ClusterLock } from './cluster-lock';
 import type { LifecycleService } from './lifecycle';
@@ -65,14 +65,14 @@ export class RetentionEnforcer {
    * The expired recordings, oldest first, at most `limit`. Only entries in state 'stored' are candidates: a
    * file the spool has not finished with is never retention's.
    */
-  plan(limit: number): RetentionItem[] {
+  async plan(limit: number): Promise<RetentionItem[]> {
     const cfg = this.#o.config();
     const shortest = shortestRetentionDays(cfg);
     if (shortest === undefined) return [];
     const now = this.#now();
     const items: RetentionItem[] = [];
     // Nothing that started after now - shortest can be due under any rule.
-    let page = this.#o.index.retentionCandidates(now - shortest * DAY_MS, PAGE);
+    let page = await this.#o.index.retentionCandidates(now - shortest * DAY_MS, PAGE);
     for (;;) {
       for (const entry of page.entries) {
         const rule = retentionRuleFor(cfg, entry);
@@ -83,19 +83,19 @@ export class RetentionEnforcer {
         if (items.length >= limit) return items;
       }
       if (!page.next) return items;
-      page = this.#o.index.retentionCandidates(now - shortest * DAY_MS, PAGE, page.next);
+      page = await this.#o.index.retentionCandidates(now - shortest * DAY_MS, PAGE, page.next);
     }
   }
 
   /** One pass; never two at once in this process (a second call gets the first's report). */
   runOnce(opts: { dryRun?: boolean } = {}): Promise<RetentionReport> {
-    if (opts.dryRun) return Promise.resolve(this.#dryRun());
+    if (opts.dryRun) return this.#dryRun();
     this.#running ??= this.#run().finally(() => (this.#running = undefined));
     return this.#running;
   }
 
-  #dryRun(): RetentionReport {
-    const items = this.plan(Number.MAX_SAFE_INTEGER);
+  async #dryRun(): Promise<RetentionReport> {
+    const items = await this.plan(Number.MAX_SAFE_INTEGER);
     return { dryRun: true, ran: true, items, deleted: 0, alreadyGone: 0, bytes: items.reduce((a, i) => a + i.bytes, 0), errors: 0 };
   }
 
@@ -118,7 +118,7 @@ export class RetentionEnforcer {
     }
     report.ran = true;
     try {
-      const due = this.plan(batch);
+      const due = await this.plan(batch);
       for (const [n, item] of due.entries()) {
         if (this.#stopped) break;
         // The lease is renewed as the run goes, so a long run keeps it (and learns if it lost it).

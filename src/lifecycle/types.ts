@@ -65,7 +65,7 @@ export interface Lifecycle {
   /** Clears a legal hold. */
   release(id: string, actor: Actor, reason: string): Promise<void>;
   /** Records a read (download, play, url) the caller already allowed. Never throws. */
-  recordAccess(action: 'download' | 'play' | 'url', entry: RecordingEntry, actor: Actor): void;
+  recordAccess(action: 'download' | 'play' | 'url', entry: RecordingEntry, actor: Actor): Promise<void>;
   /** The audit trail, newest first; an actor with a tenant sees only that tenant's events. Admins only. */
-  audit(q: AuditQuery, actor: Actor): AuditPage;
+  audit(q: AuditQuery, actor: Actor): Promise<AuditPage>;
 }

@@ -4,6 +4,7 @@
  * derived data: no reindex can bring it back, so a schema change migrates it and never drops it.
  */
 import type Database from 'better-sqlite3';
+import type { AuditLog } from './index-store';
 import type { AuditAction, AuditEvent, AuditPage, AuditQuery } from './types';
 
 export const AUDIT_SCHEMA = `
@@ -48,10 +49,10 @@ function eventOf(r: AuditRow): AuditEvent {
 
 export type NewAuditEvent = Omit<AuditEvent, 'seq'>;
 
-export class AuditTable {
+export class AuditTable implements AuditLog {
   constructor(private readonly db: Database.Database) {}
 
-  append(e: NewAuditEvent): AuditEvent {
+  async append(e: NewAuditEvent): Promise<AuditEvent> {
     const r = this.db
       .prepare('INSERT INTO audit (at_ms, action, recording_id, tenant, actor, from_addr, reason, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(Date.parse(e.at) || 0, e.action, e.recordingId, e.tenant, e.actor, e.from, e.reason ?? null, e.outcome, e.detail ?? null);
@@ -59,7 +60,7 @@ export class AuditTable {
   }
 
   /** Newest first; `before` is the last seq of the previous page. */
-  page(q: AuditQuery): AuditPage {
+  async page(q: AuditQuery): Promise<AuditPage> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     const eq = (col: string, v: string | undefined): void => {

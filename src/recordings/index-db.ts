@@ -12,10 +12,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AUDIT_SCHEMA, AuditTable } from './audit-table';
 import { summarizeConversation } from './conversation';
+import type { IndexCounts, RecordingIndex, RetentionCandidates } from './index-store';
 import type { ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
-/** 3: conversation_id, segment, queue, agent (#12). 4: state 'deleted' with a tombstone, legal holds (held), the audit table (#14). */
-const SCHEMA_VERSION = 4;
+/**
+ * 3: conversation_id, segment, queue, agent (#12). 4: state 'deleted' with a tombstone, legal holds (held),
+ * the audit table (#14). 5: the node column (#16).
+ */
+const SCHEMA_VERSION = 5;
 
 /**
  * Every upsert sets search (ON CONFLICT … SET search = excluded.search), and UPDATE OF fires on a column
@@ -46,7 +50,8 @@ CREATE TABLE IF NOT EXISTS recordings (
   agent TEXT,
   gen INTEGER NOT NULL DEFAULT 0,
   doc TEXT NOT NULL,
-  held INTEGER NOT NULL DEFAULT 0
+  held INTEGER NOT NULL DEFAULT 0,
+  node TEXT
 );
 CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings(started_ms, direction, network, trigger, state, tenant);
 CREATE INDEX IF NOT EXISTS recordings_by_tenant ON recordings(tenant, started_ms, direction, network, trigger, state);
@@ -56,6 +61,7 @@ CREATE INDEX IF NOT EXISTS recordings_by_device ON recordings(device, started_ms
 CREATE INDEX IF NOT EXISTS recordings_by_conversation ON recordings(conversation_id, segment, started_ms);
 CREATE INDEX IF NOT EXISTS recordings_by_queue ON recordings(queue, started_ms) WHERE queue IS NOT NULL;
 CREATE INDEX IF NOT EXISTS recordings_by_agent ON recordings(agent, started_ms) WHERE agent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS recordings_by_node ON recordings(node, started_ms);
 CREATE INDEX IF NOT EXISTS recordings_retention ON recordings(started_ms, seq) WHERE state = 'stored' AND held = 0;
 CREATE VIRTUAL TABLE IF NOT EXISTS recordings_text USING fts5(search, content='recordings', content_rowid='seq', tokenize='trigram', detail='none');
 CREATE TRIGGER IF NOT EXISTS recordings_text_ai AFTER INSERT ON recordings BEGIN
@@ -70,6 +76,11 @@ ${AUDIT_SCHEMA}`;
 
 /** Schema 3 to 4 in place: what 3 had stays (tombstones and holds start empty, the audit table is new). */
 const MIGRATE_3_TO_4 = 'ALTER TABLE recordings ADD COLUMN held INTEGER NOT NULL DEFAULT 0;';
+/** Schema 4 to 5: the node column, filled from each entry's document (its index comes with SCHEMA). */
+const MIGRATE_4_TO_5 = "ALTER TABLE recordings ADD COLUMN node TEXT; UPDATE recordings SET node = json_extract(doc, '$.node');";
+
+/** Written as the generation at the time of the write, not one read at open: see beginGeneration. */
+const CURRENT_GEN = "(SELECT coalesce((SELECT value FROM index_meta WHERE name = 'gen'), 0))";
 
 /**
  * How long a journal step told to `follow` may wait for others: they are written together, one transaction
@@ -108,27 +119,19 @@ interface Row {
   doc: string;
 }
 
-export interface IndexCounts {
-  total: number;
-  byState: Record<string, number>;
-}
-
-/** Retention's next page: stored, unheld recordings started before a time, oldest first. */
-export interface RetentionCandidates {
-  entries: RecordingEntry[];
-  /** Where the next page starts, or null when there is none. */
-  next: { startedMs: number; seq: number } | null;
-}
-
-export class RecordingIndex {
+/** The embedded engine: one node's index in one file. Calls are synchronous underneath, answered as promises. */
+export class SqliteIndex implements RecordingIndex {
+  readonly engine = 'sqlite';
   readonly #db: Database.Database;
   /** The audit trail (kept in the same file; see audit-table.ts). */
   readonly audit: AuditTable;
-  readonly #upsert: Database.Statement;
   readonly #get: Database.Statement;
-  /** Prepared at the first write (a read-only open of a schema-3 file, before the daemon migrated it, has no held column). */
+  /**
+   * Prepared at the first write: a read-only open (the CLI) of a file an older daemon has not migrated yet
+   * has no held or node column.
+   */
+  #upsert: Database.Statement | undefined;
   #lifecycleStmt: Database.Statement | undefined;
-  #gen = 0;
   /** The file held an index of another schema version and was emptied: only a reindex brings back other nodes' recordings. */
   rebuilt = false;
   /** Steps told to `follow` and not written yet: id -> how to build its latest entry (built only when written). */
@@ -142,20 +145,16 @@ export class RecordingIndex {
     readonly path: string,
   ) {
     this.#db = db;
-    this.#upsert = db.prepare(`
-      INSERT INTO recordings (id, started_ms, direction, network, trigger, state, tenant, user, device, search, reasons, conversation_id, segment, queue, agent, gen, doc, held)
-      VALUES (@id, @started_ms, @direction, @network, @trigger, @state, @tenant, @user, @device, @search, @reasons, @conversation_id, @segment, @queue, @agent, @gen, @doc, @held)
-      ON CONFLICT(id) DO UPDATE SET started_ms = excluded.started_ms, direction = excluded.direction, network = excluded.network,
-        trigger = excluded.trigger, state = excluded.state, tenant = excluded.tenant, user = excluded.user, device = excluded.device,
-        search = excluded.search, reasons = excluded.reasons, conversation_id = excluded.conversation_id, segment = excluded.segment,
-        queue = excluded.queue, agent = excluded.agent, gen = excluded.gen, doc = excluded.doc, held = excluded.held`);
     this.#get = db.prepare('SELECT seq, started_ms, doc FROM recordings WHERE id = ?');
-    this.#gen = (db.prepare("SELECT value FROM index_meta WHERE name = 'gen'").get() as { value: number } | undefined)?.value ?? 0;
     this.audit = new AuditTable(db);
   }
 
+  get location(): string {
+    return this.path;
+  }
+
   /** Opens (creating when needed) the index file; ':memory:' for tests. */
-  static open(path: string, opts: { readonly?: boolean } = {}): RecordingIndex {
+  static open(path: string, opts: { readonly?: boolean } = {}): SqliteIndex {
     if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     const db = new Database(path, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
     let rebuilt = false;
@@ -165,8 +164,9 @@ export class RecordingIndex {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version === 3) {
-        db.exec(MIGRATE_3_TO_4);
+      if (version === 3 || version === 4) {
+        if (version === 3) db.exec(MIGRATE_3_TO_4);
+        db.exec(MIGRATE_4_TO_5);
       } else if (version !== 0 && version !== SCHEMA_VERSION) {
         // Derived data: an older index is rebuilt rather than migrated (versions before 3 had no audit
         // trail, tombstones or holds, the parts no reindex can bring back).
@@ -179,15 +179,19 @@ export class RecordingIndex {
       if (!trigger?.sql.includes('WHEN')) db.exec(`BEGIN IMMEDIATE; DROP TRIGGER IF EXISTS recordings_text_au; ${TEXT_UPDATE_TRIGGER} COMMIT;`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }
-    const index = new RecordingIndex(db, path);
+    const index = new SqliteIndex(db, path);
     index.rebuilt = rebuilt;
     return index;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (!this.#db.open) return;
     this.#settle();
     this.#db.close();
+  }
+
+  async flush(): Promise<void> {
+    this.#settle();
   }
 
   /**
@@ -241,7 +245,7 @@ export class RecordingIndex {
     }
   }
 
-  upsert(e: RecordingEntry): void {
+  async upsert(e: RecordingEntry): Promise<void> {
     this.#settle();
     this.#upsertOne(e);
   }
@@ -264,6 +268,15 @@ export class RecordingIndex {
   }
 
   #write(merged: RecordingEntry): void {
+    // A tombstone is final here too (the WHERE), whatever the caller read: another process may have deleted it since.
+    this.#upsert ??= this.#db.prepare(`
+      INSERT INTO recordings (id, started_ms, direction, network, trigger, state, tenant, user, device, search, reasons, conversation_id, segment, queue, agent, gen, doc, held, node)
+      VALUES (@id, @started_ms, @direction, @network, @trigger, @state, @tenant, @user, @device, @search, @reasons, @conversation_id, @segment, @queue, @agent, ${CURRENT_GEN}, @doc, @held, @node)
+      ON CONFLICT(id) DO UPDATE SET started_ms = excluded.started_ms, direction = excluded.direction, network = excluded.network,
+        trigger = excluded.trigger, state = excluded.state, tenant = excluded.tenant, user = excluded.user, device = excluded.device,
+        search = excluded.search, reasons = excluded.reasons, conversation_id = excluded.conversation_id, segment = excluded.segment,
+        queue = excluded.queue, agent = excluded.agent, gen = excluded.gen, doc = excluded.doc, held = excluded.held, node = excluded.node
+      WHERE recordings.state <> 'deleted' OR excluded.state = 'deleted'`);
     this.#upsert.run({
       id: merged.id,
       started_ms: Date.parse(merged.startedAt) || 0,
@@ -280,9 +293,9 @@ export class RecordingIndex {
       segment: merged.segment,
       queue: merged.queue ?? null,
       agent: merged.agent ?? null,
-      gen: this.#gen,
       doc: JSON.stringify(merged),
       held: merged.hold && merged.state !== 'deleted' ? 1 : 0,
+      node: merged.node || null,
     });
   }
 
@@ -290,7 +303,7 @@ export class RecordingIndex {
    * The entry becomes a tombstone: state 'deleted', who, when and why; no local path, no hold. Returns it, or
    * undefined for an unknown id or one already deleted (by another process meanwhile).
    */
-  markDeleted(id: string, tombstone: Tombstone): RecordingEntry | undefined {
+  async markDeleted(id: string, tombstone: Tombstone): Promise<RecordingEntry | undefined> {
     this.#settle();
     // IMMEDIATE: the check and the write are one step even against another process (the daemon's retention
     // and a CLI delete): only one of them turns the entry into a tombstone and audits it.
@@ -306,7 +319,7 @@ export class RecordingIndex {
   }
 
   /** Sets (or with undefined clears) the legal hold of a known, not deleted entry; returns the entry. */
-  setHold(id: string, hold: LegalHold | undefined): RecordingEntry | undefined {
+  async setHold(id: string, hold: LegalHold | undefined): Promise<RecordingEntry | undefined> {
     this.#settle();
     const e = this.#entry(id);
     if (!e || e.state === 'deleted') return undefined;
@@ -319,7 +332,7 @@ export class RecordingIndex {
    * Stored, unheld recordings that started before `startedBeforeMs`, oldest first, a page at a time (the
    * retention enforcer decides each one's rule; a recording ends after it starts, so none younger can be due).
    */
-  retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): RetentionCandidates {
+  async retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): Promise<RetentionCandidates> {
     this.#settle();
     const args: number[] = [startedBeforeMs];
     let cursor = '';
@@ -336,7 +349,7 @@ export class RecordingIndex {
   }
 
   /** Many upserts in one transaction (start-up sync, reindex, benchmarks). */
-  upsertMany(entries: Iterable<RecordingEntry>): number {
+  async upsertMany(entries: Iterable<RecordingEntry>): Promise<number> {
     this.#settle();
     let n = 0;
     this.#db.transaction(() => {
@@ -352,7 +365,7 @@ export class RecordingIndex {
    * The journal's entries that the index does not have in their latest state (the start-up sync: with
    * a million entries, re-writing them all would hold the daemon up for minutes).
    */
-  staleOf(entries: Iterable<RecordingEntry>): RecordingEntry[] {
+  async staleOf(entries: Iterable<RecordingEntry>): Promise<RecordingEntry[]> {
     this.#settle();
     const known = this.#db.prepare("SELECT json_extract(doc, '$.journalUpdatedAt') AS at FROM recordings WHERE id = ?");
     const out: RecordingEntry[] = [];
@@ -363,7 +376,7 @@ export class RecordingIndex {
     return out;
   }
 
-  get(id: string): RecordingEntry | undefined {
+  async get(id: string): Promise<RecordingEntry | undefined> {
     this.#settle();
     return this.#entry(id);
   }
@@ -373,23 +386,26 @@ export class RecordingIndex {
     return row ? (JSON.parse(row.doc) as RecordingEntry) : undefined;
   }
 
-  /** Starts a reindex generation: rows stored before it and not seen again by `endGeneration` are dropped. */
-  beginGeneration(): number {
+  /**
+   * Starts a reindex generation: rows stored before it and not seen again by `endGeneration` are dropped.
+   * Every write takes the generation current at its time, so a recording the daemon stores while a CLI
+   * reindex runs is of the new generation and stays.
+   */
+  async beginGeneration(): Promise<number> {
     this.#settle();
-    this.#gen++;
-    this.#db.prepare("INSERT INTO index_meta(name, value) VALUES ('gen', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value").run(this.#gen);
-    return this.#gen;
+    const row = this.#db.prepare("INSERT INTO index_meta(name, value) VALUES ('gen', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value").get() as { value: number };
+    return row.value;
   }
 
   /** Drops stored recordings the storage listing no longer has (expired or deleted objects). */
-  endGeneration(gen: number): number {
+  async endGeneration(gen: number): Promise<number> {
     this.#settle();
     const r = this.#db.prepare("DELETE FROM recordings WHERE state = 'stored' AND gen < ?").run(gen);
     this.#db.pragma('optimize');
     return r.changes;
   }
 
-  counts(): IndexCounts {
+  async counts(): Promise<IndexCounts> {
     this.#settle();
     const rows = this.#db.prepare('SELECT state, count(*) AS n FROM recordings GROUP BY state').all() as { state: string; n: number }[];
     const byState: Record<string, number> = {};
@@ -398,11 +414,11 @@ export class RecordingIndex {
   }
 
   /** Query planner statistics; cheap, and worth running after bulk changes. */
-  optimize(): void {
+  async optimize(): Promise<void> {
     this.#db.pragma('optimize');
   }
 
-  query(q: RecordingQuery): RecordingPage {
+  async query(q: RecordingQuery): Promise<RecordingPage> {
     this.#settle();
     const { where, args } = this.#filters(q, '');
     this.#cursor(q, '', where, args);
@@ -417,8 +433,12 @@ export class RecordingIndex {
   }
 
   /** Every segment of a conversation in order (only `tenant`'s when given: a tenant sees its own segments). */
-  segmentsOf(conversationId: string, tenant?: string): RecordingEntry[] {
+  async segmentsOf(conversationId: string, tenant?: string): Promise<RecordingEntry[]> {
     this.#settle();
+    return this.#segments(conversationId, tenant);
+  }
+
+  #segments(conversationId: string, tenant?: string): RecordingEntry[] {
     const rows = (
       tenant === undefined
         ? this.#db.prepare('SELECT doc FROM recordings WHERE conversation_id = ? ORDER BY segment, started_ms, seq').all(conversationId)
@@ -433,7 +453,7 @@ export class RecordingIndex {
    * filter lets through, matching or not. Walking the time index and keeping only heads (no matching segment
    * of the same conversation is newer) pages like the plain list, with the same cursor: the head's.
    */
-  conversations(q: RecordingQuery): ConversationPage {
+  async conversations(q: RecordingQuery): Promise<ConversationPage> {
     this.#settle();
     const outer = this.#filters(q, 'r.');
     const inner = this.#filters(q, 'n.');
@@ -445,7 +465,7 @@ export class RecordingIndex {
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return {
-      conversations: page.map((r) => summarizeConversation(r.conversation_id, this.segmentsOf(r.conversation_id, q.tenant))),
+      conversations: page.map((r) => summarizeConversation(r.conversation_id, this.#segments(r.conversation_id, q.tenant))),
       next: rows.length > q.limit && last ? `${last.started_ms}:${last.seq}` : null,
     };
   }
@@ -472,6 +492,7 @@ export class RecordingIndex {
     eq('trigger', q.trigger);
     eq('state', q.state);
     eq('tenant', q.tenant);
+    eq('node', q.node);
     eq('user', q.user);
     eq('device', q.device);
     eq('conversation_id', q.conversation);

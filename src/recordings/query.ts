@@ -4,7 +4,7 @@
  */
 import type { RecordingQuery, RecordingState, Trigger } from './types';
 
-export const QUERY_PARAMS = ['from', 'to', 'direction', 'network', 'q', 'user', 'device', 'tenant', 'reason', 'trigger', 'state', 'conversation', 'queue', 'agent', 'limit', 'before'] as const;
+export const QUERY_PARAMS = ['from', 'to', 'direction', 'network', 'q', 'user', 'device', 'tenant', 'node', 'reason', 'trigger', 'state', 'conversation', 'queue', 'agent', 'limit', 'before'] as const;
 export type QueryParam = (typeof QUERY_PARAMS)[number];
 
 const STATES: readonly RecordingState[] = ['recording', 'finished', 'uploading', 'stored', 'failed', 'discarded', 'lost', 'deleted'];
@@ -77,6 +77,9 @@ export function parseQuery(params: Iterable<[string, string]>, now: number, defa
         break;
       case 'tenant':
         q.tenant = text(name, v);
+        break;
+      case 'node':
+        q.node = text(name, v);
         break;
       case 'reason':
         q.reason = text(name, v);

@@ -7,7 +7,7 @@
 import type { ListedObject, StorageReader } from '../storage/target';
 import { entryFromStorage } from './entry-from';
 import { holdFromMarker, isHoldMarker } from './hold-marker';
-import type { RecordingIndex } from './index-db';
+import type { RecordingIndex } from './index-store';
 import type { RecordingEntry } from './types';
 
 export interface ReindexReport {
@@ -27,12 +27,13 @@ const BATCH = 500;
 export async function reindexFromStorage(index: RecordingIndex, store: StorageReader, onProgress?: (r: ReindexReport) => void): Promise<ReindexReport> {
   const report: ReindexReport = { objects: 0, recordings: 0, withoutMetadata: 0, removed: 0, holdsRestored: 0 };
   const markers: string[] = [];
-  const gen = index.beginGeneration();
+  const gen = await index.beginGeneration();
   let batch: RecordingEntry[] = [];
   const inFlight = new Set<Promise<void>>();
-  const flush = (): void => {
-    index.upsertMany(batch);
+  const flush = async (): Promise<void> => {
+    const writing = batch;
     batch = [];
+    await index.upsertMany(writing);
     onProgress?.({ ...report });
   };
   for await (const obj of store.list()) {
@@ -48,17 +49,17 @@ export async function reindexFromStorage(index: RecordingIndex, store: StorageRe
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     if (inFlight.size >= METADATA_READS_IN_FLIGHT) await Promise.race(inFlight);
-    if (batch.length >= BATCH) flush();
+    if (batch.length >= BATCH) await flush();
   }
   await Promise.all(inFlight);
-  flush();
+  await flush();
   // A hold set on another node (or before this index was rebuilt) is known from its marker.
   for (const key of markers) {
     const m = holdFromMarker(await store.readJson(key));
-    const e = m && index.get(m.id);
-    if (m && e && !e.hold && index.setHold(m.id, m.hold)) report.holdsRestored++;
+    const e = m && (await index.get(m.id));
+    if (m && e && !e.hold && (await index.setHold(m.id, m.hold))) report.holdsRestored++;
   }
-  report.removed = index.endGeneration(gen);
+  report.removed = await index.endGeneration(gen);
   return report;
 }
 

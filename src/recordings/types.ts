@@ -151,6 +151,8 @@ export interface RecordingQuery {
   user?: string;
   device?: string;
   tenant?: string;
+  /** The FreeSWITCH node (FreeSWITCH-Hostname) that recorded it. */
+  node?: string;
   /** All segments of one conversation. */
   conversation?: string;
   /** mod_callcenter queue or agent: `support` matches `support@any.domain`; `support@default` only itself. */

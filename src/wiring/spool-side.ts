@@ -5,22 +5,22 @@
  * in batches), and
  * caught up once at open with what happened while nothing was listening (or after the index was removed).
  */
-import { join } from 'node:path';
 import type { FsrecdConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import { entryFromJournal } from '../recordings/entry-from';
-import { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
 import { syncIndexFromJournal } from '../recordings/journal-sync';
+import { describeIndex, openIndex } from '../recordings/open-index';
+import { ReachableIndex } from '../recordings/reachable-index';
+import type { Journal } from '../spool/journal';
 import type { Bus } from '../bus';
 import type { JournalEntry } from '../spool/journal';
 import { Spool, type SpoolOptions } from '../spool/spool';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
 
-export function indexPath(stateDir: string): string {
-  return join(stateDir, 'recordings.sqlite');
-}
+export { indexPath } from '../recordings/open-index';
 
 /** The daemon passes faults and its recorder's hooks; a read-only command turns the lock off. */
 export interface SpoolSideOptions extends Pick<SpoolOptions, 'faults' | 'lock' | 'recordedPaths' | 'recorderFollows'> {
@@ -40,20 +40,29 @@ export interface SpoolSide {
 export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> {
   const { config: cfg, log } = opts;
   const target = createStorageTarget(cfg.storage, log);
-  const index = RecordingIndex.open(indexPath(cfg.stateDir));
+  // The daemon records whether or not a shared index database answers (see ReachableIndex); a command fails plainly.
+  let journalLoaded: (j: Journal) => void = () => undefined;
+  const loaded = new Promise<Journal>((resolve) => (journalLoaded = resolve));
+  const shared = opts.bus !== undefined && cfg.index?.type === 'postgres';
+  const index: RecordingIndex = shared
+    ? new ReachableIndex({
+        engine: 'postgres',
+        location: describeIndex(cfg),
+        connect: () => openIndex(cfg, { log }),
+        log,
+        onConnected: async (inner) => {
+          await syncIndexFromJournal(inner, await loaded);
+        },
+      })
+    : await openIndex(cfg, { log });
+  if (index instanceof ReachableIndex) await index.start();
   // The journal is the record; the index is caught up from it at the next open (or by reindex).
   const failed = (id: string, err: unknown): void => {
     log.error('recordings index update failed', { recording: id, error: String(err) });
   };
   index.onFollowError = failed;
-  // A command (sync) writes each step at once: it may exit without closing the index.
-  const follow = (e: JournalEntry): void => {
-    try {
-      index.upsert(entryFromJournal(e));
-    } catch (err) {
-      failed(e.id, err);
-    }
-  };
+  // A command (sync) writes each step at once (the command awaits index.flush() before it exits).
+  const follow = (e: JournalEntry): void => index.follow(e.id, () => entryFromJournal(e));
   // The daemon writes them in batches, off the event path (see RecordingIndex.follow; the entry is built
   // only for a recording's last step in the batch).
   opts.bus?.on('journaled', (e) => index.follow(e.id, () => entryFromJournal(e)));
@@ -72,6 +81,7 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
     onJournal: (e) => (opts.bus ? opts.bus.emit('journaled', e) : follow(e)),
     onStored: (e) => opts.bus?.emit('stored', e),
   });
-  syncIndexFromJournal(index, spool.journal);
+  journalLoaded(spool.journal);
+  if (!shared) await syncIndexFromJournal(index, spool.journal);
   return { target, index, spool };
 }

@@ -1,0 +1,34 @@
+/**
+ * Opens the recordings index the configuration names: SQLite in state_dir (the default, nothing to
+ * install) or the PostgreSQL database several nodes share. PostgreSQL's client is loaded only when used.
+ */
+import { join } from 'node:path';
+import type { FsrecdConfig } from '../config/types';
+import type { Logger } from '../log';
+import { SqliteIndex } from './index-db';
+import type { RecordingIndex } from './index-store';
+
+export function indexPath(stateDir: string): string {
+  return join(stateDir, 'recordings.sqlite');
+}
+
+export interface OpenIndexOptions {
+  /** A command that only reads (SQLite: opened read-only, and the file must exist). */
+  readonly?: boolean;
+  log?: Logger;
+}
+
+export async function openIndex(cfg: Pick<FsrecdConfig, 'stateDir' | 'index'>, opts: OpenIndexOptions = {}): Promise<RecordingIndex> {
+  const index = cfg.index ?? { type: 'sqlite' };
+  if (index.type === 'postgres') {
+    const { PostgresIndex } = await import('./postgres/postgres-index');
+    return PostgresIndex.connect(index.postgres, { log: opts.log });
+  }
+  return SqliteIndex.open(indexPath(cfg.stateDir), { readonly: opts.readonly === true });
+}
+
+/** Where the index is, for a summary line (check-config, status): never a password. */
+export function describeIndex(cfg: Pick<FsrecdConfig, 'stateDir' | 'index'>): string {
+  const index = cfg.index ?? { type: 'sqlite' };
+  return index.type === 'postgres' ? `postgres ${index.postgres.url}` : `sqlite ${indexPath(cfg.stateDir)}`;
+}

@@ -1,0 +1,188 @@
+/**
+ * A shared index the daemon does not wait for. Recording never depends on the index (the journal is the
+ * record, the index is derived from it), so a PostgreSQL server that is down at start, or goes away later,
+ * must not stop a single recording: the daemon starts, records and uploads, and this wrapper
+ *  - connects in the background, retrying with backoff, and logs the outage once and its end once;
+ *  - keeps the steps told to `follow` meanwhile (the latest per recording) and hands them over once connected
+ *    (once connected, the engine itself keeps a step a dropped connection refused: see PostgresIndex);
+ *  - answers every read with IndexUnavailableError while it is not connected (the API says 503).
+ * `onConnected` runs after each (re)connection: the daemon catches the index up from the journal there.
+ */
+import type { ClusterLock } from '../lifecycle/cluster-lock';
+import type { NewAuditEvent } from './audit-table';
+import type { AuditLog, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
+import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
+
+export class IndexUnavailableError extends Error {}
+
+export interface ReachableIndexOptions {
+  engine: IndexEngine;
+  location: string;
+  connect: () => Promise<RecordingIndex>;
+  log: { warn(msg: string, meta?: object): void; info(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
+  onConnected?: (index: RecordingIndex) => Promise<void>;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export class ReachableIndex implements RecordingIndex {
+  readonly engine: IndexEngine;
+  readonly location: string;
+  readonly rebuilt = false;
+  readonly audit: AuditLog;
+  onFollowError: (id: string, err: unknown) => void = () => undefined;
+  #inner: RecordingIndex | undefined;
+  #lastError = '';
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #delayMs: number;
+  /** Steps told before the first connection: id -> how to build its latest entry. */
+  readonly #held = new Map<string, () => RecordingEntry>();
+  readonly #locks = new Map<string, ClusterLock>();
+
+  constructor(private readonly o: ReachableIndexOptions) {
+    this.engine = o.engine;
+    this.location = o.location;
+    this.#delayMs = o.retryMinMs ?? 1000;
+    this.audit = {
+      append: (e: NewAuditEvent): Promise<AuditEvent> => this.#connected().audit.append(e),
+      page: (q: AuditQuery): Promise<AuditPage> => this.#connected().audit.page(q),
+    };
+  }
+
+  /** Tries once now; on failure keeps trying in the background. Never throws. */
+  async start(): Promise<void> {
+    await this.#attempt();
+  }
+
+  get connected(): boolean {
+    return this.#inner !== undefined;
+  }
+
+  async #attempt(): Promise<void> {
+    this.#timer = undefined;
+    if (this.#closed || this.#inner) return;
+    try {
+      const inner = await this.o.connect();
+      if (this.#closed) {
+        await inner.close();
+        return;
+      }
+      inner.onFollowError = (id, err) => this.onFollowError(id, err);
+      this.#inner = inner;
+      this.#delayMs = this.o.retryMinMs ?? 1000;
+      if (this.#lastError) this.o.log.info('recordings index reachable again', { index: this.location });
+      this.#lastError = '';
+      this.#handOver();
+      // Not awaited: the start goes on while the catch-up runs (it may wait for the journal to be loaded).
+      void this.o.onConnected?.(inner).catch((err: unknown) => this.o.log.error('recordings index catch-up from the journal failed', { index: this.location, error: String(err) }));
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      // Said once per outage (and when the reason changes), not at every retry.
+      if (why !== this.#lastError) this.o.log.error('recordings index unreachable: recording goes on; the index catches up when it is back', { index: this.location, error: why });
+      this.#lastError = why;
+      this.#timer = setTimeout(() => void this.#attempt(), this.#delayMs).unref();
+      this.#delayMs = Math.min(this.#delayMs * 2, this.o.retryMaxMs ?? 30_000);
+    }
+  }
+
+  /** Hands the steps kept while not connected to the index, in the order they were told. */
+  #handOver(): void {
+    const inner = this.#inner;
+    if (!inner) return;
+    for (const [id, build] of this.#held) inner.follow(id, build);
+    this.#held.clear();
+  }
+
+  follow(id: string, build: () => RecordingEntry): void {
+    if (this.#inner) return this.#inner.follow(id, build);
+    this.#held.delete(id);
+    this.#held.set(id, build);
+  }
+
+  get followPending(): number {
+    return this.#held.size + (this.#inner?.followPending ?? 0);
+  }
+
+  #connected(): RecordingIndex {
+    if (this.#inner) return this.#inner;
+    throw new IndexUnavailableError(`the recordings index (${this.location}) is not reachable${this.#lastError ? `: ${this.#lastError}` : ''}`);
+  }
+
+  async flush(): Promise<void> {
+    await this.#connected().flush();
+  }
+  upsert(e: RecordingEntry): Promise<void> {
+    return this.#connected().upsert(e);
+  }
+  upsertMany(entries: Iterable<RecordingEntry>): Promise<number> {
+    return this.#connected().upsertMany(entries);
+  }
+  staleOf(entries: Iterable<RecordingEntry>): Promise<RecordingEntry[]> {
+    return this.#connected().staleOf(entries);
+  }
+  get(id: string): Promise<RecordingEntry | undefined> {
+    return this.#connected().get(id);
+  }
+  query(q: RecordingQuery): Promise<RecordingPage> {
+    return this.#connected().query(q);
+  }
+  conversations(q: RecordingQuery): Promise<ConversationPage> {
+    return this.#connected().conversations(q);
+  }
+  segmentsOf(conversationId: string, tenant?: string): Promise<RecordingEntry[]> {
+    return this.#connected().segmentsOf(conversationId, tenant);
+  }
+  counts(): Promise<IndexCounts> {
+    return this.#connected().counts();
+  }
+  markDeleted(id: string, tombstone: Tombstone): Promise<RecordingEntry | undefined> {
+    return this.#connected().markDeleted(id, tombstone);
+  }
+  setHold(id: string, hold: LegalHold | undefined): Promise<RecordingEntry | undefined> {
+    return this.#connected().setHold(id, hold);
+  }
+  retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): Promise<RetentionCandidates> {
+    return this.#connected().retentionCandidates(startedBeforeMs, limit, after);
+  }
+  beginGeneration(): Promise<number> {
+    return this.#connected().beginGeneration();
+  }
+  endGeneration(gen: number): Promise<number> {
+    return this.#connected().endGeneration(gen);
+  }
+  optimize(): Promise<void> {
+    return this.#connected().optimize();
+  }
+
+  /** The inner index's lock once connected; until then nobody here holds it (acquire says no). */
+  clusterLock(name: string): ClusterLock {
+    const lockOf = (): ClusterLock | undefined => {
+      const inner = this.#inner;
+      if (!inner?.clusterLock) return undefined;
+      let lock = this.#locks.get(name);
+      if (!lock) {
+        lock = inner.clusterLock(name);
+        this.#locks.set(name, lock);
+      }
+      return lock;
+    };
+    return {
+      acquire: async () => {
+        const lock = lockOf();
+        if (!lock) throw new IndexUnavailableError(`the recordings index (${this.location}) is not reachable: lock ${name} cannot be taken`);
+        return lock.acquire();
+      },
+      release: async () => lockOf()?.release(),
+      describe: () => `advisory lock ${name} in ${this.location}`,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#handOver();
+    if (this.#held.size) this.o.log.warn('recordings index: steps not written before stopping; the next start catches up from the journal', { index: this.location, steps: this.#held.size });
+    await this.#inner?.close();
+  }
+}
