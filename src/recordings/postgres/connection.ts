@@ -30,7 +30,9 @@ const URL_PARAMS = new Set(['host']);
 export function parsePostgresUrl(url: string): Endpoint {
   let u: URL;
   try {
-    u = new URL(url);
+    // postgres://user@/db?host=/run/postgresql (a socket directory, no host in the authority) is libpq's
+    // form; WHATWG URLs want a host there, so a stand-in fills it (?host= then says where).
+    u = new URL(url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)\//, '$1localhost/'));
   } catch {
     throw new Error(`index.postgres.url is not a URL: ${JSON.stringify(url)} (expected postgres://user@host:5432/database)`);
   }
