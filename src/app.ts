@@ -4,6 +4,7 @@
  */
 import type { FsrecdConfig } from './config/types';
 import type { ConfigWatcher } from './config/watcher';
+import { reloadScope } from './config/reload-scope';
 import { Daemon, ESL_EVENTS } from './daemon';
 import { createEslClient } from './esl/client';
 import type { EslClient } from './esl/types';
@@ -137,16 +138,10 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   late.daemon = daemon;
   const { features, featureCodes } = startFeatures({ bus, config, recorder: daemon.recorder, toggles, namePath: names, api: (c) => esl.api(c), log, metrics, toggleHangupAfterMs: opts.toggleHangupAfterMs });
   opts.watcher?.on('reloaded', (next: FsrecdConfig) => {
-    // ESL endpoint, spool and storage changes need a restart; rules, names and features apply at once.
-    for (const [what, changed] of [
-      ['esl', JSON.stringify(next.esl) !== JSON.stringify(cfg.esl) || next.esl.password.reveal() !== cfg.esl.password.reveal()],
-      ['spool_dir/state_dir', next.spoolDir !== cfg.spoolDir || next.stateDir !== cfg.stateDir],
-      ['storage', JSON.stringify(next.storage) !== JSON.stringify(cfg.storage)],
-      ['hooks', JSON.stringify(next.hooks) !== JSON.stringify(cfg.hooks)],
-    ] as const) {
-      if (changed) log.warn(`${what} changed: takes effect at the next restart`);
-    }
-    cfg = { ...next, esl: cfg.esl, spoolDir: cfg.spoolDir, stateDir: cfg.stateDir, storage: cfg.storage };
+    // ESL endpoint, spool, storage, hooks, listener and index changes need a restart (config/reload-scope.ts).
+    const scope = reloadScope(cfg, next);
+    for (const what of scope.needRestart) log.warn(`${what} changed: takes effect at the next restart`);
+    cfg = scope.inForce;
     namePath = recordingNamer(cfg);
     daemon.reconfigure(cfg);
     featureCodes.reconfigure(cfg);

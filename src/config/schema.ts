@@ -14,6 +14,7 @@ import { parseListen } from './listen';
 import { readMatrix, readSwitch, WAZO_ALIASES } from './matrix';
 import { cleartextListenWarning, readHttpTls } from './http-tls';
 import { readHooks } from './hooks';
+import { readIndex } from './index-config';
 import type { Reader } from './reader';
 import { Secret } from './secret';
 import { readSecret } from './secrets';
@@ -22,7 +23,7 @@ import type { TemplateRenderChecks } from './template-checks';
 import { readObjectLock, readRetention, readRetentionDays } from './retention';
 import type { AccountConfig, FsrecdConfig, HttpTlsConfig, RecordingOptions, StorageConfig } from './types';
 
-const TOP = ['esl', 'spool_dir', 'state_dir', 'allowed_dirs', 'log', 'http', 'call_recording', 'call-recording', 'network', 'recording', 'accounts', 'default_account', 'features', 'storage', 'upload', 'hooks', 'retention'];
+const TOP = ['esl', 'spool_dir', 'state_dir', 'allowed_dirs', 'log', 'http', 'call_recording', 'call-recording', 'network', 'recording', 'accounts', 'default_account', 'features', 'storage', 'upload', 'hooks', 'retention', 'index'];
 const OPTION_KEYS = ['format', 'filename_extension', 'min_seconds', 'max_seconds', 'stereo', 'sample_rate', 'start', 'follow_transfer', 'announcement', 'per_endpoint_files'];
 
 interface Ctx {
@@ -370,5 +371,6 @@ export function buildConfig(value: Record<string, unknown>, r: Reader, baseDir: 
     },
     hooks: readHooks(r, top.hooks, { baseDir, env }),
     retention: readRetention(r, top.retention),
+    index: readIndex(r, top.index, env, (p, v) => path(ctx, p, v, '')),
   };
 }

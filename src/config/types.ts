@@ -264,4 +264,32 @@ export interface FsrecdConfig {
   retention?: RetentionConfig;
   /** Where each stored recording's description is handed (src/hooks/); absent = none. */
   hooks?: HookConfig[];
+  /** The recordings index: SQLite in state_dir (one node), or a PostgreSQL database several nodes share. Absent = SQLite. */
+  index?: IndexConfig;
+}
+
+/** index: which engine keeps the recordings index (src/recordings/open-index.ts). */
+export type IndexConfig = { type: 'sqlite' } | { type: 'postgres'; postgres: PostgresIndexConfig };
+
+export interface PostgresIndexConfig {
+  /** postgres://user@host:port/database, without a password (a password in it is refused: configs get shared). */
+  url: string;
+  /** A file holding the password (one line; trailing newline ignored). */
+  passwordFile?: string;
+  /** An environment variable holding the password (when no password_file); PGPASSWORD is read anyway by the client. */
+  passwordEnv?: string;
+  /** Connections per fsrecd process. */
+  poolSize: number;
+  connectTimeoutMs: number;
+  /** Every statement is cancelled by the server after this long (a stuck query must not hold a connection forever). */
+  statementTimeoutMs: number;
+  tls: PostgresTlsConfig;
+}
+
+/** libpq's sslmode, the three that matter: off, encrypted, encrypted to a verified server. */
+export interface PostgresTlsConfig {
+  mode: 'disable' | 'require' | 'verify-full';
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }
