@@ -1,5 +1,5 @@
 /** index.postgres as connections to a real server: where the password comes from, and the errors a person is shown. */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -13,6 +13,8 @@ import { postgresFor } from '../helpers/postgres-server';
 t.test('connections', async (t) => {
   const pg = await postgresFor(t);
   const url = await pg.createDatabase('conn');
+  const files = mkdtempSync(join(tmpdir(), 'fsrecd-pg-conn-'));
+  t.teardown(() => rmSync(files, { recursive: true, force: true }));
   const base = (over: Partial<PostgresIndexConfig> = {}): PostgresIndexConfig => ({ url, poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 30_000, tls: { mode: 'disable' }, ...over });
 
   t.test('the password from password_file (trailing newline ignored) logs in; location shows no password', async (t) => {
@@ -32,12 +34,12 @@ t.test('connections', async (t) => {
   });
 
   t.test('a wrong password: a clear error naming the server, no pool left open', async (t) => {
-    const wrong = join(tmpdir(), `fsrecd-pg-wrong-${process.pid}`);
+    const wrong = join(files, 'wrong-password');
     writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
     await t.rejects(PostgresIndex.connect(base({ passwordFile: wrong })), {
       message: new RegExp(`^cannot connect to the PostgreSQL index at ${url.replace(/[.?*+^$()[\]\\/]/g, '\\$&')}: password authentication failed for user "fsrecd"$`),
     });
-    await t.rejects(PostgresIndex.connect(base({ passwordFile: join(tmpdir(), 'fsrecd-no-such-password-file') })), /index\.postgres\.password_file .*fsrecd-no-such-password-file: ENOENT/);
+    await t.rejects(PostgresIndex.connect(base({ passwordFile: join(files, 'no-such-password-file') })), /index\.postgres\.password_file .*no-such-password-file: ENOENT/);
   });
 
   t.test('a URL with a password is refused before anything connects, and so is a URL carrying its own sslmode', async (t) => {
@@ -54,7 +56,7 @@ t.test('connections', async (t) => {
     await t.rejects(PostgresIndex.connect(base({ passwordFile: pg.passwordFile, tls: { mode: 'require' } })), /cannot connect to the PostgreSQL index at .*: The server does not support SSL connections/);
     t.equal(poolConfig(base({ tls: { mode: 'disable' } })).ssl, false);
     t.same(poolConfig(base({ tls: { mode: 'require' } })).ssl, { rejectUnauthorized: false });
-    const ca = join(tmpdir(), `fsrecd-pg-ca-${process.pid}.pem`);
+    const ca = join(files, 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     t.same(poolConfig(base({ tls: { mode: 'verify-full', caFile: ca } })).ssl, { rejectUnauthorized: true, ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
     t.throws(() => poolConfig(base({ tls: { mode: 'verify-full', caFile: '/nonexistent/ca.pem' } })), /index\.postgres\.tls\.ca_file \/nonexistent\/ca\.pem: ENOENT/);
