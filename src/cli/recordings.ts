@@ -15,6 +15,8 @@ import { createLogger } from '../log';
 import { entryFromJournal } from '../recordings/entry-from';
 import type { RecordingIndex } from '../recordings/index-store';
 import { describeIndex, indexPath, openIndex } from '../recordings/open-index';
+import { copyIndex } from '../recordings/copy-index';
+import { SqliteIndex } from '../recordings/index-db';
 import { downloadName, mediaOf } from '../recordings/media';
 import { isRecordingId, parseQuery } from '../recordings/query';
 import { reindexFromStorage } from '../recordings/reindex';
@@ -337,6 +339,28 @@ export function registerRecordingsCommands(program: Command): void {
       say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without metadata), ${report.removed} gone from storage removed; deleted recordings stay as tombstones${report.holdsRestored ? `; ${report.holdsRestored} legal hold(s) restored from storage` : ''}`);
       say(`journal: ${fromJournal} recording(s) not stored yet`);
       say(`index ${describeIndex(cfg)}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+
+  rec
+    .command('import-index <sqlite-file>')
+    .description('copy a node\'s own SQLite index (recordings, tombstones, legal holds, audit trail) into the configured index: the move to a shared PostgreSQL database')
+    .option('--audit-again', 'copy the audit trail even though the target already has one (a second import would otherwise double it)')
+    .action(async (file: string, opts: { auditAgain?: boolean }, cmd: Command) => {
+      const { cfg } = await open(cmd);
+      const source = resolve(file);
+      if ((cfg.index?.type ?? 'sqlite') === 'sqlite' && source === resolve(indexPath(cfg.stateDir))) throw new Error(`${source} is the configured index itself: set index.type: postgres first`);
+      if (!existsSync(source)) throw new Error(`no SQLite index at ${source}`);
+      const from = SqliteIndex.open(source, { readonly: true });
+      const to = await openIndex(cfg, { log: createLogger('warn', process.stderr) });
+      try {
+        const tty = process.stderr.isTTY;
+        const r = await copyIndex(from, to, { copyAuditOverExisting: !!opts.auditAgain, onProgress: (p) => tty && process.stderr.write(`\r${p.recordings} recording(s)…`) });
+        if (tty) process.stderr.write('\n');
+        say(`${source} → ${describeIndex(cfg)}: ${r.recordings} recording(s), ${r.tombstones} tombstone(s), ${r.holds} legal hold(s), ${r.auditSkipped ? 'audit trail NOT copied (the target has one; --audit-again copies it anyway)' : `${r.auditEvents} audit event(s)`}`);
+      } finally {
+        await from.close();
+        await to.close();
+      }
     });
 
   rec
