@@ -105,7 +105,7 @@ t.test('armed, rings, never answered: nothing uploaded, journaled discarded (not
   t.equal(status.inProgress, 0, 'nothing left recording');
   t.equal(storedWavs(s).length, 0, 'nothing uploaded');
   t.notOk(existsSync(path), 'FreeSWITCH removed the empty file');
-  const indexed = await waitFor(() => s.app.index.get(entries[0]?.id ?? '')?.state === 'discarded' && s.app.index.get(entries[0]?.id ?? ''), 'indexed');
+  const indexed = await waitFor(async () => { const e = await s.app.index.get(entries[0]?.id ?? ''); return e?.state === 'discarded' && e; }, 'indexed');
   t.equal(indexed.state, 'discarded');
   t.equal(s.app.daemon.recorder.activeCount, 0);
 });

@@ -83,9 +83,9 @@ t.test('*3 starts, stops, starts a new file; slow or other digits do nothing; pe
   t.match(starts()[0], /\{RECORD_STEREO=true\}$/, 'stereo');
   await call.hangup();
   await waitFor(() => s.app.spool.status().stored === 2, 'both on-demand files stored');
-  await waitFor(() => s.app.index.query({ limit: 10, trigger: 'on-demand', state: 'stored' }).recordings.length === 2, 'both indexed');
+  await waitFor(async () => (await s.app.index.query({ limit: 10, trigger: 'on-demand', state: 'stored' })).recordings.length === 2, 'both indexed');
   t.same(
-    s.app.index.query({ limit: 10, trigger: 'on-demand' }).recordings.map((r) => [r.user, r.device]),
+    (await s.app.index.query({ limit: 10, trigger: 'on-demand' })).recordings.map((r) => [r.user, r.device]),
     [['bob', '1001'], ['bob', '1001']],
     'filed under the user who pressed *3 (device 1001 belongs to bob)',
   );

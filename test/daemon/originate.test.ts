@@ -45,7 +45,7 @@ accounts:
   t.equal(only.meta.device, '1000', "filed under the user's device");
   t.same(only.meta.reasons, ['device 1000 outbound×internal on']);
   t.same([...s.app.spool.journal.entries.values()].map((e) => e.state), ['stored'], 'nothing else journaled');
-  const indexed = await waitFor(() => s.app.index.get(only.meta.id)?.state === 'stored' && s.app.index.get(only.meta.id), 'indexed');
+  const indexed = await waitFor(async () => { const e = await s.app.index.get(only.meta.id); return e?.state === 'stored' && e; }, 'indexed');
   t.equal(indexed.device, '1000');
 });
 

@@ -56,20 +56,20 @@ t.test('attended transfer of a recorded call: two segments of one conversation, 
   const tl2 = s.sim.recordingTimeline(second.meta.path);
   t.equal(tl2?.lostAfterBridgeUs, 0, 'segment 2 starts at its bridge');
 
-  const segments = await waitFor(() => {
-    const found = s.app.index.segmentsOf(first.meta.conversationId ?? '');
+  const segments = await waitFor(async () => {
+    const found = await s.app.index.segmentsOf(first.meta.conversationId ?? '');
     return found.every((e) => e.state === 'stored') && found;
   }, 'the index has both segments stored');
   t.same(segments.map((e) => [e.id, e.segment, e.state]), [[first.meta.id, 1, 'stored'], [second.meta.id, 2, 'stored']], 'the index: the segments in order');
   t.same(segments[1]?.transferFrom, { recordingId: first.meta.id, kind: 'attended' });
-  const grouped = s.app.index.conversations({ limit: 10 });
+  const grouped = await s.app.index.conversations({ limit: 10 });
   t.equal(grouped.conversations.length, 1, 'one conversation in the grouped list');
   const conv = grouped.conversations[0];
   t.equal(conv?.segmentCount, 2);
   t.equal(conv?.durationMs, 5000, 'the conversation lasted 2 s + 3 s');
   t.same(conv?.parties.map((p) => p.number).sort(), ['1000', '1001', '1002'], 'everyone on it, once each');
-  t.equal(s.app.index.conversations({ limit: 10, conversation: first.meta.conversationId }).conversations[0]?.segmentCount, 2, 'found by its id');
-  const byThird = s.app.index.conversations({ limit: 10, text: '1002' }).conversations;
+  t.equal((await s.app.index.conversations({ limit: 10, conversation: first.meta.conversationId })).conversations[0]?.segmentCount, 2, 'found by its id');
+  const byThird = (await s.app.index.conversations({ limit: 10, text: '1002' })).conversations;
   t.same(byThird.map((c) => [c.conversationId, c.segmentCount]), [[first.meta.conversationId, 2]], 'found, whole, by a party only its second segment has');
 });
 
@@ -102,7 +102,7 @@ t.test('follow_transfer: false: only the first part is stored', async (t) => {
   t.equal(only?.meta.legUuid, call.aUuid);
   t.equal(only?.meta.segment, 1);
   t.equal(only?.audioMs, 2000, 'up to the transfer');
-  t.same(s.app.index.segmentsOf(call.aUuid).map((e) => e.segment), [1], 'a conversation of one segment');
+  t.same((await s.app.index.segmentsOf(call.aUuid)).map((e) => e.segment), [1], 'a conversation of one segment');
   t.same([...s.app.spool.journal.entries.values()].map((e) => e.state), ['stored'], 'nothing else journaled');
 });
 
@@ -136,7 +136,7 @@ accounts:
   t.match(only.meta.reasons, [/device 1002 inbound×internal on/]);
   t.same(partyNumbers(only.meta.parties), [['caller', '1001'], ['callee', '1002']], 'the parties of the new bridge');
   t.equal(only.audioMs, 3000, 'from the transfer to the hangup');
-  t.same(s.app.index.segmentsOf(only.meta.conversationId ?? '').map((e) => e.id), [only.meta.id], 'a conversation of one segment');
+  t.same((await s.app.index.segmentsOf(only.meta.conversationId ?? '')).map((e) => e.id), [only.meta.id], 'a conversation of one segment');
 });
 
 for (const how of ['uuid_transfer', 'REFER'] as const) {

@@ -27,6 +27,6 @@ export async function callsRecorded(t: { teardown(fn: () => unknown): void }, ex
   skewUs = 4_000_000;
   for (const c of calls) await c.hangup('a');
   // The index hears of a stored recording once its journal entry is durable, a moment after the spool.
-  await waitFor(() => s.app.index.counts().byState.stored === calls.length, 'all stored and indexed');
+  await waitFor(async () => (await s.app.index.counts()).byState.stored === calls.length, 'all stored and indexed');
   return { s, base: `http://127.0.0.1:${s.app.httpAddress()?.port}` };
 }

@@ -64,7 +64,8 @@ export function addConversation(s: Stack, conversationId: string, segments: Segm
       ...(spec.agent ? { agent: spec.agent } : {}),
     };
     const endedAt = new Date(at + spec.seconds * 1000).toISOString();
-    s.app.index.upsert(
+    // Followed as the daemon does (a later read of the index writes it first): this function stays synchronous.
+    s.app.index.follow(meta.id, () =>
       entryFromJournal({ id: meta.id, state: 'stored', meta, result: { endedAt, durationMs: spec.seconds * 1000, completionCause: 'success' }, key: relativePath, attempts: 1, size: pcm.length + 44, updatedAt: endedAt }),
     );
     at += spec.seconds * 1000 + 2000;

@@ -220,7 +220,7 @@ t.test('the audit trail: one play per play (not per Range request), downloads, h
   t.ok(events.every((e) => e.from === '127.0.0.1'), 'from the client address');
   t.ok(events.every((e, i) => i === 0 || e.seq < (events[i - 1] as AuditEventView).seq), 'seq decreases down the page');
   t.equal(events.find((e) => e.outcome === 'refused')?.detail?.startsWith('held:'), true, 'a refusal says why');
-  t.equal(s.app.index.get(b.id)?.state, 'deleted');
+  t.equal((await s.app.index.get(b.id))?.state, 'deleted');
 
   t.same((await auditOf(base, ROOT_ADMIN, '?action=play')).map((e) => e.actor), ['token on line 2', 'token on line 1'], 'by action');
   t.same((await auditOf(base, ROOT_ADMIN, `?recording=${a.id}`)).map((e) => e.action), ['play', 'play'], 'by recording');

@@ -54,7 +54,7 @@ t.test('admin: hold, release and delete with a confirmation and a reason; reader
 
   const row = page.locator('li.rec', { hasText: '+15551234567' });
   const id = (await row.getAttribute('data-id')) as string;
-  const key = s.app.index.get(id)?.key as string;
+  const key = (await s.app.index.get(id))?.key as string;
 
   // Hold: the confirmation asks a reason; blank is refused on the page, nothing is sent.
   await row.locator('button.hold').click();
@@ -63,12 +63,12 @@ t.test('admin: hold, release and delete with a confirmation and a reason; reader
   await page.fill('#act-reason', '   ');
   await page.click('#act-confirm');
   await page.locator('#act-error').filter({ hasText: 'A reason is required.' }).waitFor();
-  t.equal(s.app.index.get(id)?.hold, undefined, 'a blank reason holds nothing');
+  t.equal((await s.app.index.get(id))?.hold, undefined, 'a blank reason holds nothing');
   await page.fill('#act-reason', 'ticket 42');
   await page.click('#act-confirm');
   await page.locator('#act-dialog').waitFor({ state: 'hidden' });
   await row.locator('.tag.held').waitFor();
-  t.match(s.app.index.get(id)?.hold, { reason: 'ticket 42', by: 'token on line 4' }, 'held in the index, by the admin');
+  t.match((await s.app.index.get(id))?.hold, { reason: 'ticket 42', by: 'token on line 4' }, 'held in the index, by the admin');
   t.equal(await row.locator('button.delete').count(), 0, 'a held recording offers no Delete');
   t.equal(await row.locator('button.release').count(), 1, 'but a Release');
 
@@ -77,19 +77,19 @@ t.test('admin: hold, release and delete with a confirmation and a reason; reader
   await page.click('#act-confirm');
   await row.locator('button.delete').waitFor();
   t.equal(await row.locator('.tag.held').count(), 0, 'released: no badge');
-  t.equal(s.app.index.get(id)?.hold, undefined);
+  t.equal((await s.app.index.get(id))?.hold, undefined);
 
   // Delete: Cancel leaves it; confirming with a reason deletes it, and the row says who and why.
   await row.locator('button.delete').click();
   t.match(await page.locator('#act-title').textContent(), /Delete \+15551234567 → 1001 of .*\? The audio is removed for good/);
   await page.click('#act-cancel');
   await page.locator('#act-dialog').waitFor({ state: 'hidden' });
-  t.equal(s.app.index.get(id)?.state, 'stored', 'cancelled: still stored');
+  t.equal((await s.app.index.get(id))?.state, 'stored', 'cancelled: still stored');
   await row.locator('button.delete').click();
   await page.fill('#act-reason', 'erasure request 7');
   await page.click('#act-confirm');
   await page.locator(`li.rec.deleted[data-id="${id}"]`).waitFor();
-  t.equal(s.app.index.get(id)?.state, 'deleted', 'deleted in the index');
+  t.equal((await s.app.index.get(id))?.state, 'deleted', 'deleted in the index');
   t.notOk(existsSync(join(s.dir, 'stored', key)), 'and from storage');
   const deletedRow = page.locator(`li.rec[data-id="${id}"]`);
   t.match(await deletedRow.locator('.tombstone').textContent(), /^Deleted .* by token on line 4 \(on request\): erasure request 7$/, 'who, why');
@@ -104,7 +104,7 @@ t.test('admin: hold, release and delete with a confirmation and a reason; reader
   await page.fill('#act-reason', 'cleanup');
   await page.click('#act-confirm');
   await page.locator('#act-error').filter({ hasText: /under legal hold \(court order/ }).waitFor();
-  t.equal(s.app.index.get(otherId)?.state, 'stored', 'the held recording was not deleted');
+  t.equal((await s.app.index.get(otherId))?.state, 'stored', 'the held recording was not deleted');
   await page.click('#act-cancel');
 
   // The reader sees the badge and the tombstone, and still no control.

@@ -73,7 +73,7 @@ t.test('the recordings page in headless Chromium', async (t) => {
   t.same(await rows(page), ['+15551234567 → 1001'], 'search by part of a number');
 
   const id = (await page.locator('li.rec').first().getAttribute('data-id')) as string;
-  const entry = s.app.index.get(id);
+  const entry = await s.app.index.get(id);
   const stored = readFileSync(join(s.dir, 'stored', entry?.key ?? 'missing'));
   const expected = wavSeconds(stored);
   t.ok(expected >= 4, `the recording holds ${expected} s`);

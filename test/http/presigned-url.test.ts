@@ -53,7 +53,7 @@ accounts:
   await call.answer();
   await waitFor(() => sim.recordingsOf(call.aUuid).length === 1, 'recording');
   await call.hangup('a');
-  await waitFor(() => app.index.counts().byState.stored === 1, 'stored in S3 and indexed');
+  await waitFor(async () => (await app.index.counts()).byState.stored === 1, 'stored in S3 and indexed');
   const base = `http://127.0.0.1:${app.httpAddress()?.port}`;
 
   const rec = (await listAll(base, READER))[0] as Rec;

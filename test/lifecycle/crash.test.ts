@@ -2,17 +2,20 @@
  * A deletion cut at each of its steps (lifecycle.* crash points): `fsrecd retention --run` is SIGKILLed
  * there, then run again. Every expired recording ends deleted exactly once (object, metadata object, kept
  * local copy, tombstone, one audited retention-delete) and nothing else is touched; the dead run's lease
- * does not hold the next run up.
+ * does not hold the next run up. SQLite only: the CLI here uses state_dir's index file, so the killed run
+ * and the next one share it the way two processes of one node do (the engines' rules are tested on both
+ * engines in test/recordings/ and the other lifecycle tests).
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CRASH_POINTS } from '../../src/durability/faults';
-import { RecordingIndex } from '../../src/recordings/index-db';
+import { SqliteIndex } from '../../src/recordings/index-db';
+import { indexPath } from '../../src/recordings/open-index';
 import { startS3 } from '../helpers/s3-server';
 import { BUCKET, s3Target, tempDir } from '../helpers/storage-fixtures';
-import { storedWorld, localCopyExists } from './fixture';
+import { keyOf, storedWorld, localCopyExists } from './fixture';
 
 const CLI = join(__dirname, '../../dist/cli.js');
 
@@ -44,7 +47,7 @@ for (const point of points) {
       const store = s3Target(s3.port);
       const w = await storedWorld(dir, store, [...EXPIRED.map((id) => ({ id, ageDays: 100 })), ...KEPT.map((id) => ({ id, ageDays: 1 }))]);
       await w.spool.stop(0);
-      w.index.close();
+      await w.index.close();
       const cfg = join(dir, 'fsrecd.yml');
       writeFileSync(cfg, `spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: s3, endpoint: 127.0.0.1, port: ${s3.port}, use_ssl: false, bucket: ${BUCKET}, access_key: S3RVER, secret_key: S3RVER}\nupload: {keep_local_days: 30}\nretention: {default_days: 30}\n`);
 
@@ -54,22 +57,22 @@ for (const point of points) {
       t.equal(again.status, 0, again.stderr);
       t.notMatch(again.stdout, /another node .* is running retention/, 'the dead run left no lease in the way');
 
-      const index = RecordingIndex.open(join(w.stateDir, 'recordings.sqlite'));
+      const index = SqliteIndex.open(indexPath(w.stateDir));
       t.teardown(() => index.close());
       for (const id of EXPIRED) {
-        const e = index.get(id);
+        const e = await index.get(id);
         t.equal(e?.state, 'deleted', `${id} is a tombstone`);
         t.equal(e?.deleted?.deletedBy, 'retention');
-        t.equal(await store.stat(`rec/${id}.wav`), null, `${id}'s object is gone`);
-        t.equal(await store.stat(`rec/${id}.wav.json`), null, `${id}'s metadata object is gone`);
+        t.equal(await store.stat(keyOf(w, id)), null, `${id}'s object is gone`);
+        t.equal(await store.stat(`${keyOf(w, id)}.json`), null, `${id}'s metadata object is gone`);
         t.notOk(localCopyExists(w, id), `${id}'s kept local copy is gone`);
       }
       for (const id of KEPT) {
-        t.equal(index.get(id)?.state, 'stored', `${id} is untouched`);
-        t.not(await store.stat(`rec/${id}.wav`), null, `${id}'s object is there`);
+        t.equal((await index.get(id))?.state, 'stored', `${id} is untouched`);
+        t.not(await store.stat(keyOf(w, id)), null, `${id}'s object is there`);
         t.ok(localCopyExists(w, id), `${id}'s local copy is there`);
       }
-      const audited = index.audit.page({ limit: 100, action: 'retention-delete' }).events.filter((e) => e.outcome === 'ok').map((e) => e.recordingId);
+      const audited = (await index.audit.page({ limit: 100, action: 'retention-delete' })).events.filter((e) => e.outcome === 'ok').map((e) => e.recordingId);
       t.same([...audited].sort(), EXPIRED, 'each expired recording deleted (and audited) exactly once');
       t.ok(existsSync(join(dir, 'state')));
     });

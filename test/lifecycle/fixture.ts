@@ -1,4 +1,8 @@
-/** Stored recordings for the lifecycle tests: uploaded by the real spool (keep_local_days keeps the local copies), indexed from its journal. */
+/**
+ * Stored recordings for the lifecycle tests: uploaded by the real spool (keep_local_days keeps the local
+ * copies), indexed from its journal as the daemon does (follow). The index is the caller's (either engine,
+ * test/recordings/engines.ts), or by default the SQLite file in state_dir, where the CLI finds it.
+ */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
@@ -8,7 +12,9 @@ import { Metrics } from '../../src/metrics';
 import type { RecordingMeta } from '../../src/model/recording';
 import { namingRenderChecks } from '../../src/naming/template-check';
 import { entryFromJournal } from '../../src/recordings/entry-from';
-import { RecordingIndex } from '../../src/recordings/index-db';
+import { SqliteIndex } from '../../src/recordings/index-db';
+import type { RecordingIndex } from '../../src/recordings/index-store';
+import { indexPath } from '../../src/recordings/open-index';
 import { Spool } from '../../src/spool/spool';
 import type { RecordingStore } from '../../src/storage/target';
 
@@ -33,6 +39,8 @@ export interface World {
   index: RecordingIndex;
   spool: Spool;
   metas: Map<string, RecordingMeta>;
+  /** The object key each recording was stored under (the key scheme is the naming's, not the tests'). */
+  keys: Map<string, string>;
 }
 
 export const RETENTION_YAML = `
@@ -55,12 +63,15 @@ export async function configWith(dir: string, storageYaml: string, extra = RETEN
   return loaded.config;
 }
 
-/** Stores each spec through the spool (keep_local_days 30: the local copies stay) and indexes it. */
-export async function storedWorld(dir: string, store: RecordingStore, specs: Spec[]): Promise<World> {
+/**
+ * Stores each spec through the spool (keep_local_days 30: the local copies stay) and indexes it in `given`
+ * (default: state_dir's SQLite file). The caller closes world.index.
+ */
+export async function storedWorld(dir: string, store: RecordingStore, specs: Spec[], given?: RecordingIndex): Promise<World> {
   const spoolDir = join(dir, 'spool');
   const stateDir = join(dir, 'state');
   mkdirSync(join(spoolDir, 'rec'), { recursive: true });
-  const index = RecordingIndex.open(join(stateDir, 'recordings.sqlite'));
+  const index = given ?? SqliteIndex.open(indexPath(stateDir));
   const spool = await Spool.open({
     stateDir,
     spoolDir,
@@ -68,7 +79,7 @@ export async function storedWorld(dir: string, store: RecordingStore, specs: Spe
     target: store,
     log: silentLogger(),
     metrics: new Metrics(),
-    onJournal: (e) => index.upsert(entryFromJournal(e)),
+    onJournal: (e) => index.follow(e.id, () => entryFromJournal(e)),
   });
   const metas = new Map<string, RecordingMeta>();
   for (const s of specs) {
@@ -81,8 +92,20 @@ export async function storedWorld(dir: string, store: RecordingStore, specs: Spe
     metas.set(s.id, meta);
   }
   await spool.drain();
-  for (const s of specs) if (index.get(s.id)?.state !== 'stored') throw new Error(`fixture: ${s.id} was not stored`);
-  return { dir, spoolDir, stateDir, index, spool, metas };
+  const keys = new Map<string, string>();
+  for (const s of specs) {
+    const e = await index.get(s.id);
+    if (e?.state !== 'stored') throw new Error(`fixture: ${s.id} was not stored`);
+    keys.set(s.id, e.key);
+  }
+  return { dir, spoolDir, stateDir, index, spool, metas, keys };
+}
+
+/** The object key of a recording of the world. */
+export function keyOf(w: World, id: string): string {
+  const key = w.keys.get(id);
+  if (key === undefined) throw new Error(`fixture: no recording ${id}`);
+  return key;
 }
 
 export function localCopyExists(w: World, id: string): boolean {

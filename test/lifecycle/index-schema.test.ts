@@ -1,8 +1,14 @@
-/** Index schema 4: a schema-3 file is migrated in place (rows kept, searchable), tombstones and holds survive upserts. */
+/**
+ * The SQLite file's schema (5): a schema-3 or schema-4 file is migrated in place (rows kept, searchable,
+ * the node column filled from each row's document), and a read-only open (the CLI) reads a file an older
+ * daemon has not migrated yet. SQLite only: these are the embedded engine's files (PostgreSQL's migrations
+ * are test/recordings/postgres-migrations.test.ts; the hold and tombstone rules of every engine are in
+ * test/recordings/index-db.test.ts).
+ */
 import t from 'tap';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { RecordingIndex } from '../../src/recordings/index-db';
+import { SqliteIndex } from '../../src/recordings/index-db';
 import type { RecordingEntry } from '../../src/recordings/types';
 import { tempDir } from '../helpers/storage-fixtures';
 
@@ -10,49 +16,81 @@ function entry(id: string, over: Partial<RecordingEntry> = {}): RecordingEntry {
   return { id, callUuid: id, legUuid: id, startedAt: '2026-11-01T10:00:00.000Z', state: 'stored', direction: 'inbound', network: 'external', srcnum: '+15550001', dstnum: '1000', callerName: 'Zed', domain: 'acme.example', tenant: 'acme', node: 'pbx1', reasons: ['account'], trigger: 'rule', format: 'wav', key: `k/${id}.wav`, size: 10, source: 'journal', conversationId: id, segment: 1, ...over };
 }
 
-t.test('a schema-3 index is migrated in place: its rows stay, found by search; the audit table is new', async (t) => {
-  const path = join(tempDir(t, 'fsrecd-index-v3-'), 'recordings.sqlite');
-  const first = RecordingIndex.open(path);
-  first.upsert(entry('old-1'));
-  first.close();
-  // Back to what schema 3 had: no held column, no retention index, no audit table.
+function userVersion(path: string): unknown {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return raw.pragma('user_version', { simple: true });
+  } finally {
+    raw.close();
+  }
+}
+
+/** A file as schema 4 left it (no node column or index), holding `entries`. */
+async function schema4File(t: Parameters<typeof tempDir>[0], entries: RecordingEntry[]): Promise<string> {
+  const path = join(tempDir(t, 'fsrecd-index-v4-'), 'recordings.sqlite');
+  const first = SqliteIndex.open(path);
+  await first.upsertMany(entries);
+  await first.close();
   const raw = new Database(path);
-  raw.exec('DROP INDEX recordings_retention; ALTER TABLE recordings DROP COLUMN held; DROP TABLE audit;');
+  raw.exec('DROP INDEX recordings_by_node; ALTER TABLE recordings DROP COLUMN node;');
+  raw.pragma('user_version = 4');
+  raw.close();
+  return path;
+}
+
+t.test('a schema-3 index is migrated in place: its rows stay, found by search and by node; the audit table is new', async (t) => {
+  const path = join(tempDir(t, 'fsrecd-index-v3-'), 'recordings.sqlite');
+  const first = SqliteIndex.open(path);
+  await first.upsert(entry('old-1'));
+  await first.close();
+  // Back to what schema 3 had: no held or node column, no retention or node index, no audit table.
+  const raw = new Database(path);
+  raw.exec('DROP INDEX recordings_retention; DROP INDEX recordings_by_node; ALTER TABLE recordings DROP COLUMN held; ALTER TABLE recordings DROP COLUMN node; DROP TABLE audit;');
   raw.pragma('user_version = 3');
   raw.close();
 
-  const index = RecordingIndex.open(path);
+  const index = SqliteIndex.open(path);
   t.teardown(() => index.close());
   t.equal(index.rebuilt, false, 'migrated, not rebuilt');
-  t.equal(index.get('old-1')?.callerName, 'Zed');
-  t.same(index.query({ limit: 10, text: 'zed' }).recordings.map((e) => e.id), ['old-1']);
-  t.ok(index.setHold('old-1', { reason: 'case', by: 'op', at: '2026-11-02T00:00:00.000Z', objectLock: false }));
-  t.same(index.retentionCandidates(Date.parse('2026-12-01'), 10).entries, [], 'a held recording is no retention candidate');
-  t.equal(index.audit.append({ at: '2026-11-02T00:00:00.000Z', action: 'hold', recordingId: 'old-1', tenant: 'acme', actor: 'op', from: 'cli', outcome: 'ok' }).seq, 1);
-  const raw2 = new Database(path, { readonly: true });
-  t.equal(raw2.pragma('user_version', { simple: true }), 4);
-  raw2.close();
+  t.equal((await index.get('old-1'))?.callerName, 'Zed');
+  t.same((await index.query({ limit: 10, text: 'zed' })).recordings.map((e) => e.id), ['old-1']);
+  t.same((await index.query({ limit: 10, node: 'pbx1' })).recordings.map((e) => e.id), ['old-1'], 'the node, from the row\'s document');
+  t.ok(await index.setHold('old-1', { reason: 'case', by: 'op', at: '2026-11-02T00:00:00.000Z', objectLock: false }));
+  t.same((await index.retentionCandidates(Date.parse('2026-12-01'), 10)).entries, [], 'a held recording is no retention candidate');
+  t.equal((await index.audit.append({ at: '2026-11-02T00:00:00.000Z', action: 'hold', recordingId: 'old-1', tenant: 'acme', actor: 'op', from: 'cli', outcome: 'ok' })).seq, 1);
+  t.equal(userVersion(path), 5);
 });
 
-t.test('upserts keep a hold and never undo a tombstone', async (t) => {
-  const index = RecordingIndex.open(':memory:');
-  t.teardown(() => index.close());
-  index.upsert(entry('h', { state: 'uploading' }));
-  index.setHold('h', { reason: 'case 1', by: 'op', at: '2026-11-02T00:00:00.000Z', objectLock: false });
-  index.upsert(entry('h', { state: 'stored' }));
-  t.match(index.get('h'), { state: 'stored', hold: { reason: 'case 1' } }, 'the journal\'s next step keeps the hold');
-  index.upsert(entry('h', { source: 'storage', callerName: 'From storage' }));
-  t.match(index.get('h'), { callerName: 'From storage', hold: { reason: 'case 1' } }, 'so does a reindex from storage');
+t.test('a schema-4 index is migrated in place: the node of every row from its document, a hold kept', async (t) => {
+  const path = await schema4File(t, [entry('a', { node: 'pbx-a' }), entry('b', { node: 'pbx-b', startedAt: '2026-11-01T10:01:00.000Z' }), entry('c', { node: 'pbx-a', startedAt: '2026-11-01T10:02:00.000Z' })]);
+  const held = new Database(path);
+  // A hold set under schema 4 (the flag and the document, as setHold wrote them then).
+  const doc = JSON.stringify({ ...entry('c', { node: 'pbx-a', startedAt: '2026-11-01T10:02:00.000Z' }), conversationId: 'c', segment: 1, hold: { reason: 'case 4', by: 'op', at: '2026-11-02T00:00:00.000Z', objectLock: false } });
+  held.prepare("UPDATE recordings SET held = 1, doc = ? WHERE id = 'c'").run(doc);
+  held.close();
 
-  index.upsert(entry('d'));
-  t.ok(index.markDeleted('d', { deletedAt: '2026-11-03T00:00:00.000Z', deletedBy: 'op', reason: 'asked', cause: 'request' }));
-  t.equal(index.markDeleted('d', { deletedAt: '2026-11-04T00:00:00.000Z', deletedBy: 'other', reason: 'again', cause: 'retention' }), undefined, 'only one deletion turns it into a tombstone');
-  index.upsert(entry('d', { state: 'stored' }));
-  index.upsert(entry('d', { source: 'storage' }));
-  t.match(index.get('d'), { state: 'deleted', deleted: { deletedBy: 'op', reason: 'asked' } });
-  t.same(index.query({ limit: 10, state: 'deleted' }).recordings.map((e) => e.id), ['d']);
-  const gen = index.beginGeneration();
-  t.equal(index.endGeneration(gen), 1, 'a reindex that did not see them drops only the stored row (h), not the tombstone');
-  t.equal(index.get('d')?.state, 'deleted');
-  t.equal(index.setHold('d', { reason: 'x', by: 'op', at: '2026-11-05T00:00:00.000Z', objectLock: false }), undefined, 'no hold on a tombstone');
+  const index = SqliteIndex.open(path);
+  t.teardown(() => index.close());
+  t.equal(index.rebuilt, false, 'migrated, not rebuilt');
+  t.equal(userVersion(path), 5);
+  t.same((await index.query({ limit: 10, node: 'pbx-a' })).recordings.map((e) => e.id), ['c', 'a']);
+  t.same((await index.query({ limit: 10, node: 'pbx-b' })).recordings.map((e) => e.id), ['b']);
+  t.same((await index.conversations({ limit: 10, node: 'pbx-b' })).conversations.map((c) => c.conversationId), ['b']);
+  t.match(await index.get('c'), { hold: { reason: 'case 4' } });
+  await index.upsert(entry('c', { node: 'pbx-a', callerName: 'Later step' }));
+  t.match(await index.get('c'), { callerName: 'Later step', hold: { reason: 'case 4' } }, 'the hold survives the next upsert');
+  const plan = new Database(path, { readonly: true });
+  t.teardown(() => plan.close());
+  const detail = (plan.prepare("EXPLAIN QUERY PLAN SELECT seq FROM recordings WHERE node = 'pbx-a' ORDER BY started_ms DESC").all() as { detail: string }[]).map((r) => r.detail).join('\n');
+  t.match(detail, /recordings_by_node/, 'the node filter has its index');
+});
+
+t.test('a read-only open (the CLI) reads a schema-4 file an older daemon has not migrated', async (t) => {
+  const path = await schema4File(t, [entry('a'), entry('b', { startedAt: '2026-11-01T10:01:00.000Z' })]);
+  const reader = SqliteIndex.open(path, { readonly: true });
+  t.teardown(() => reader.close());
+  t.same((await reader.query({ limit: 10 })).recordings.map((e) => e.id), ['b', 'a']);
+  t.equal((await reader.get('a'))?.node, 'pbx1', 'the document has the node');
+  t.same(await reader.counts(), { total: 2, byState: { stored: 2 } });
+  t.equal(userVersion(path), 4, 'a reader changes nothing');
 });

@@ -2,6 +2,7 @@
  * Conversations in the index, against a plain-array oracle: segments in order, the grouped list (heads,
  * pages, every filter, search by any segment's party, tenant scoping of the sums), queue and agent
  * filters, the schema change, and the conversation fields read from journal entries and metadata objects.
+ * The index tests run on both engines (engines.ts); the rebuild of an older SQLite file is SQLite's alone.
  */
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,16 +12,19 @@ import Database from 'better-sqlite3';
 import type { RecordingMeta } from '../../src/model/recording';
 import { partiesOf, summarizeConversation } from '../../src/recordings/conversation';
 import { conversationFields, entryFromJournal, entryFromStorage } from '../../src/recordings/entry-from';
-import { RecordingIndex } from '../../src/recordings/index-db';
+import { SqliteIndex } from '../../src/recordings/index-db';
+import type { RecordingIndex } from '../../src/recordings/index-store';
 import type { ConversationSummary, RecordingEntry, RecordingQuery } from '../../src/recordings/types';
+import { eachEngineIndex } from './engines';
 
 const T0 = Date.UTC(2026, 10, 1);
 const KINDS = ['attended', 'blind', 'pickup', 'park'] as const;
 
 /**
  * Conversation c has 1 + c % 3 segments a few minutes apart; c % 7 === 0 moves its last segment to the
- * other tenant (a transfer across domains), c % 5 === 0 is a queue call. Segments of neighbouring
- * conversations overlap in time, so heads and segments interleave.
+ * other tenant (a transfer across domains), c % 5 === 0 is a queue call; segments are recorded on two
+ * nodes, so many conversations cross from one to the other. Segments of neighbouring conversations overlap
+ * in time, so heads and segments interleave.
  */
 function conversationSegments(c: number): RecordingEntry[] {
   const n = 1 + (c % 3);
@@ -47,7 +51,7 @@ function conversationSegments(c: number): RecordingEntry[] {
       user: `u${callee}`,
       domain: `${tenant}.example`,
       tenant,
-      node: 'pbx',
+      node: (c + s) % 3 === 0 ? 'pbx-b' : 'pbx-a',
       reasons: [`account ${tenant} on`],
       trigger: 'rule',
       format: 'wav',
@@ -83,6 +87,7 @@ function matches(e: RecordingEntry, q: RecordingQuery): boolean {
     (q.fromMs === undefined || ms >= q.fromMs) &&
     (q.toMs === undefined || ms < q.toMs) &&
     (q.tenant === undefined || e.tenant === q.tenant) &&
+    (q.node === undefined || e.node === q.node) &&
     (q.network === undefined || e.network === q.network) &&
     (q.state === undefined || e.state === q.state) &&
     (q.user === undefined || e.user === q.user) &&
@@ -120,11 +125,11 @@ function oracleSegments(rows: RecordingEntry[], conversation: string, tenant?: s
     .map(({ e }) => e.id);
 }
 
-function allPages(index: RecordingIndex, q: RecordingQuery): ConversationSummary[] {
+async function allPages(index: RecordingIndex, q: RecordingQuery): Promise<ConversationSummary[]> {
   const out: ConversationSummary[] = [];
   let before: string | undefined;
   for (let pages = 0; pages < 10_000; pages++) {
-    const page = index.conversations({ ...q, before });
+    const page = await index.conversations({ ...q, before });
     out.push(...page.conversations);
     if (!page.next) return out;
     before = page.next;
@@ -134,27 +139,23 @@ function allPages(index: RecordingIndex, q: RecordingQuery): ConversationSummary
 
 const ROWS = dataset(900);
 
-t.test('segments of a conversation in order; a tenant sees only its own', async (t) => {
-  const index = RecordingIndex.open(':memory:');
-  t.teardown(() => index.close());
+eachEngineIndex('segments of a conversation in order; a tenant sees only its own', async (t, index) => {
   // Inserted newest first: the order must come from the segment numbers, not from insertion.
-  index.upsertMany([...ROWS].reverse());
+  await index.upsertMany([...ROWS].reverse());
   for (const c of [0, 1, 2, 5, 14, 21, 899]) {
     const id = `conv-${c}`;
-    t.same(index.segmentsOf(id).map((e) => e.id), oracleSegments(ROWS, id), `${id}: every segment`);
-    for (const tenant of ['acme', 'other']) t.same(index.segmentsOf(id, tenant).map((e) => e.id), oracleSegments(ROWS, id, tenant), `${id} for ${tenant}`);
+    t.same((await index.segmentsOf(id)).map((e) => e.id), oracleSegments(ROWS, id), `${id}: every segment`);
+    for (const tenant of ['acme', 'other']) t.same((await index.segmentsOf(id, tenant)).map((e) => e.id), oracleSegments(ROWS, id, tenant), `${id} for ${tenant}`);
   }
-  t.same(index.segmentsOf('conv-14', 'other').length, 2, 'conv-14: two segments in other…');
-  t.same(index.segmentsOf('conv-14', 'acme').map((e) => e.segment), [3], '…and its transferred-on third in acme');
-  t.same(index.segmentsOf('no-such-conversation'), []);
-  const two = index.segmentsOf('conv-2');
+  t.same((await index.segmentsOf('conv-14', 'other')).length, 2, 'conv-14: two segments in other…');
+  t.same((await index.segmentsOf('conv-14', 'acme')).map((e) => e.segment), [3], '…and its transferred-on third in acme');
+  t.same(await index.segmentsOf('no-such-conversation'), []);
+  const two = await index.segmentsOf('conv-2');
   t.match(two[2], { segment: 3, startedBy: 'transfer', transferFrom: { recordingId: 'leg-2-2-1', kind: KINDS[(2 + 3) % 4] }, parties: [{ role: 'caller', number: '+15550000002' }, { role: 'callee' }] }, 'the document keeps parties and the transfer');
 });
 
-t.test('the grouped list against the oracle: heads, pages, filters, search by any party', async (t) => {
-  const index = RecordingIndex.open(':memory:');
-  t.teardown(() => index.close());
-  index.upsertMany(ROWS);
+eachEngineIndex('the grouped list against the oracle: heads, pages, filters, search by any party', async (t, index) => {
+  await index.upsertMany(ROWS);
   const queries: [string, RecordingQuery][] = [
     ['everything', { limit: 37 }],
     ['one tenant', { limit: 50, tenant: 'acme' }],
@@ -172,10 +173,14 @@ t.test('the grouped list against the oracle: heads, pages, filters, search by an
     ['agent', { limit: 50, agent: '1010' }],
     ['one conversation', { limit: 5, conversation: 'conv-14' }],
     ['tenant and search together', { limit: 50, tenant: 'acme', text: 'expert' }],
+    ['one node', { limit: 40, node: 'pbx-b' }],
+    ['node and tenant', { limit: 40, node: 'pbx-a', tenant: 'other' }],
+    ['node and a later segment\'s party', { limit: 50, node: 'pbx-a', text: 'expert' }],
+    ['a node nobody has', { limit: 10, node: 'pbx' }],
   ];
   for (const [label, q] of queries) {
     const want = oracleConversations(ROWS, q);
-    const got = allPages(index, q);
+    const got = await allPages(index, q);
     t.same(got.map((c) => c.conversationId), want, `${label}: ${want.length} conversation(s), each once, newest head first`);
     const first = got[0];
     if (first) t.same(first.segments.map((e) => e.id), oracleSegments(ROWS, first.conversationId, q.tenant), `${label}: the first row adds up every segment its tenant filter lets through`);
@@ -184,12 +189,32 @@ t.test('the grouped list against the oracle: heads, pages, filters, search by an
   t.ok(oracleConversations(ROWS, { limit: 1, queue: 'support' }).length > 0, 'so is the queue');
 
   // A party only in segment 2 finds the conversation, and the row counts segments 1 and 2 (and 3).
-  const found = index.conversations({ limit: 5, text: 'expert 13' }).conversations;
+  const found = (await index.conversations({ limit: 5, text: 'expert 13' })).conversations;
   for (const c of found) t.ok(c.segments.length >= 2, `${c.conversationId}: the whole conversation, not only the matching segment`);
 
-  const tenantRow = index.conversations({ limit: 1, tenant: 'acme', conversation: 'conv-14' }).conversations[0];
+  const tenantRow = (await index.conversations({ limit: 1, tenant: 'acme', conversation: 'conv-14' })).conversations[0];
   t.same(tenantRow?.segments.map((e) => e.tenant), ['acme'], 'a tenant-scoped row holds only that tenant\'s segments');
   t.equal(tenantRow?.segmentCount, 1);
+});
+
+eachEngineIndex('the node filter: a conversation crossing nodes is found from either, whole', async (t, index) => {
+  await index.upsertMany(ROWS);
+  // conv-2: segment 1 on pbx-b, segments 2 and 3 on pbx-a.
+  t.same((await index.segmentsOf('conv-2')).map((e) => e.node), ['pbx-b', 'pbx-a', 'pbx-a'], 'the data crosses nodes');
+  for (const node of ['pbx-a', 'pbx-b']) {
+    const rows = (await index.conversations({ limit: 5, node, conversation: 'conv-2' })).conversations;
+    t.same(rows.map((c) => [c.conversationId, c.segmentCount]), [['conv-2', 3]], `found from ${node}, with every segment`);
+    t.same(
+      (await index.query({ limit: 5, node, conversation: 'conv-2' })).recordings.map((e) => e.segment),
+      node === 'pbx-b' ? [1] : [3, 2],
+      `the plain list: only ${node}'s segments`,
+    );
+  }
+  // A conversation is placed by its newest segment on the node asked for, not by its newest segment.
+  const onB = oracleConversations(ROWS, { limit: 1, node: 'pbx-b' });
+  const page = await allPages(index, { limit: 100, node: 'pbx-b' });
+  t.same(page.map((c) => c.conversationId), onB);
+  t.ok(onB.indexOf('conv-2') > onB.indexOf('conv-1'), 'conv-2 (pbx-b head: segment 1, minute 2) after conv-1 (pbx-b head: segment 2, minute 3.5), though its last segment (minute 7) is newer');
 });
 
 t.test('what a row adds up to', async (t) => {
@@ -218,7 +243,8 @@ t.test('what a row adds up to', async (t) => {
   ]);
 });
 
-t.test('an index of the previous schema is rebuilt; rows from before conversations are conversations of one', async (t) => {
+// SQLite only: an older file of the embedded engine (PostgreSQL migrates in place: postgres-migrations.test.ts).
+t.test('sqlite: an index of the previous schema is rebuilt; rows from before conversations are conversations of one', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-index-v2-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'recordings.sqlite');
@@ -227,23 +253,23 @@ t.test('an index of the previous schema is rebuilt; rows from before conversatio
   old.prepare('INSERT INTO recordings (id, started_ms, doc) VALUES (?, ?, ?)').run('old-1', 0, '{}');
   old.pragma('user_version = 2');
   old.close();
-  const index = RecordingIndex.open(path);
+  const index = SqliteIndex.open(path);
   t.teardown(() => index.close());
   t.equal(index.rebuilt, true, 'version 2 is rebuilt (from the journal at the next start, or by reindex)');
-  t.same(index.counts(), { total: 0, byState: {} });
+  t.same(await index.counts(), { total: 0, byState: {} });
   // What a caller from before #12 hands over (no conversation fields at all).
   const legacy = { ...(conversationSegments(1)[0] as RecordingEntry), id: 'call-9-1', callUuid: 'call-9', parties: undefined, transferFrom: undefined } as Partial<RecordingEntry>;
   delete legacy.conversationId;
   delete legacy.segment;
-  index.upsert(legacy as RecordingEntry);
-  t.match(index.get('call-9-1'), { conversationId: 'call-9', segment: 1 });
-  t.same(index.segmentsOf('call-9').map((e) => e.id), ['call-9-1']);
-  t.same(index.conversations({ limit: 5 }).conversations.map((c) => [c.conversationId, c.segmentCount]), [['call-9', 1]]);
-  index.close();
-  const again = RecordingIndex.open(path);
+  await index.upsert(legacy as RecordingEntry);
+  t.match(await index.get('call-9-1'), { conversationId: 'call-9', segment: 1 });
+  t.same((await index.segmentsOf('call-9')).map((e) => e.id), ['call-9-1']);
+  t.same((await index.conversations({ limit: 5 })).conversations.map((c) => [c.conversationId, c.segmentCount]), [['call-9', 1]]);
+  await index.close();
+  const again = SqliteIndex.open(path);
   t.equal(again.rebuilt, false, 'the current version is kept');
-  t.equal(again.counts().total, 1);
-  again.close();
+  t.equal((await again.counts()).total, 1);
+  await again.close();
 });
 
 function meta(over: Partial<RecordingMeta> = {}): RecordingMeta {

@@ -59,6 +59,18 @@ eachEngineIndex('pages: newest first, ties broken by insertion, every row once',
   t.equal(seen[1], 'rec-2998', 'same minute: the later insert first');
 });
 
+eachEngineIndex('recordings that start in the same millisecond: the later written first, within one batch too', async (t, index) => {
+  const at = '2026-11-05T10:00:00.000Z';
+  // Written in an order that is not the order of their ids.
+  await index.upsertMany([entry(1, { id: 'zulu', startedAt: at }), entry(2, { id: 'alpha', startedAt: at }), entry(3, { id: 'mike', startedAt: at })]);
+  t.same(await ids(index, { limit: 10 }), ['mike', 'alpha', 'zulu'], 'one batch: newest write first');
+  await index.upsert(entry(4, { id: 'bravo', startedAt: at }));
+  await index.upsert(entry(5, { id: 'able', startedAt: at }));
+  t.same(await ids(index, { limit: 10 }), ['able', 'bravo', 'mike', 'alpha', 'zulu'], 'one at a time');
+  const first = await index.query({ limit: 2 });
+  t.same((await index.query({ limit: 10, before: first.next ?? undefined })).recordings.map((e) => e.id), ['mike', 'alpha', 'zulu'], 'and the cursor continues in that order');
+});
+
 eachEngineIndex('filters combine; search finds rare and common terms, literally', async (t, index) => {
   await index.upsertMany(Array.from({ length: 3000 }, (_, i) => entry(i)));
   const all = Array.from({ length: 3000 }, (_, i) => entry(i)).reverse();

@@ -1,8 +1,7 @@
 /**
- * Against s3rver on 127.0.0.1: a second node (an empty index) rebuilds everything from the bucket; audio
- * is read back in ranges; presigned URLs work and expire.
+ * Against s3rver on 127.0.0.1: a second node (an empty index, on each engine) rebuilds everything from the
+ * bucket; audio is read back in ranges; presigned URLs work and expire.
  */
-import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,13 @@ import { Secret } from '../../src/config/secret';
 import type { S3StorageConfig } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import type { RecordingMeta } from '../../src/model/recording';
-import { RecordingIndex } from '../../src/recordings/index-db';
 import { mediaOf } from '../../src/recordings/media';
 import { reindexFromStorage } from '../../src/recordings/reindex';
 import { md5File } from '../../src/storage/checksum';
 import { S3Target } from '../../src/storage/s3-target';
 import { wavHeader } from '../../src/sim/wav';
 import { startS3 } from '../helpers/s3-server';
+import { eachEngineIndex } from './engines';
 
 function cfg(port: number): S3StorageConfig {
   return { type: 's3', endpoint: '127.0.0.1', port, useSsl: false, region: 'us-east-1', bucket: 'recordings', createBucket: false, pathStyle: true, accessKey: new Secret('S3RVER', 'test'), secretKey: new Secret('S3RVER', 'test') };
@@ -48,7 +47,7 @@ function meta(dir: string, n: number, over: Partial<RecordingMeta> = {}): Record
   };
 }
 
-t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) => {
+eachEngineIndex('reindex from the bucket alone; Range reads; presigned URLs', async (t, index) => {
   const s3 = await startS3(['recordings']);
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-reindex-'));
   t.teardown(async () => {
@@ -78,17 +77,17 @@ t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) =
   for await (const o of client.listObjectsV2('recordings', '', true)) keys.push((o as { name: string }).name);
   t.same(keys.filter((k) => k.endsWith('.json')), [`${old.relativePath}.json`], 'the only .json is the older recording\'s');
 
-  const index = RecordingIndex.open(':memory:');
   const report = await reindexFromStorage(index, store);
   t.match(report, { objects: 7, recordings: 6, withoutMetadata: 1, removed: 0 });
-  t.match(index.get('call-5-1'), { node: 'pbx-old', durationMs: 5000, source: 'storage' }, 'an older recording: from its .json');
-  const all = index.query({ limit: 50 }).recordings;
+  t.match(await index.get('call-5-1'), { node: 'pbx-old', durationMs: 5000, source: 'storage' }, 'an older recording: from its .json');
+  const all = (await index.query({ limit: 50 })).recordings;
   t.equal(all.length, 6);
-  const one = index.get('call-3-1');
+  const one = await index.get('call-3-1');
   t.match(one, { srcnum: '1003', dstnum: '2003', tenant: 'tenant-1', node: 'pbx-b', state: 'stored', source: 'storage', durationMs: 3000, key: 'tenant-1/2026-11-23T10_00_00UTC-1003-2003.wav', md5: sums.get('call-3-1') });
-  t.equal(index.query({ limit: 50, trigger: 'on-demand' }).recordings[0]?.id, 'call-4-1');
-  t.equal(index.query({ limit: 50, tenant: 'tenant-0' }).recordings.length, 2);
-  const strayEntry = index.query({ limit: 50 }).recordings.find((r) => r.key === 'imported/stray.wav');
+  t.equal((await index.query({ limit: 50, trigger: 'on-demand' })).recordings[0]?.id, 'call-4-1');
+  t.equal((await index.query({ limit: 50, tenant: 'tenant-0' })).recordings.length, 2);
+  t.same((await index.query({ limit: 50, node: 'pbx-a' })).recordings.map((e) => e.id), ['call-2-1', 'call-1-1'], 'the node each recording\'s metadata names');
+  const strayEntry = (await index.query({ limit: 50 })).recordings.find((r) => r.key === 'imported/stray.wav');
   t.match(strayEntry, { key: 'imported/stray.wav', reasons: ['found in storage'], state: 'stored' });
   t.match(strayEntry?.id, /^obj-[0-9a-f]{32}$/);
 
@@ -96,7 +95,7 @@ t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) =
   await client.removeObject('recordings', 'imported/stray.wav');
   const again = await reindexFromStorage(index, store);
   t.match(again, { recordings: 5, removed: 1 });
-  t.equal(index.query({ limit: 50 }).recordings.length, 5);
+  t.equal((await index.query({ limit: 50 })).recordings.length, 5);
 
   const media = await mediaOf(one as NonNullable<typeof one>, store);
   const whole = readFileSync(meta(dir, 3).path);
@@ -114,10 +113,9 @@ t.test('reindex from the bucket alone; Range reads; presigned URLs', async (t) =
   const q = new URL(url as string).searchParams;
   t.match(q.get('X-Amz-Signature'), /^[0-9a-f]{64}$/);
   t.equal(q.get('response-content-disposition'), `attachment; filename="2026-11-23T10_00_00UTC-1003-2003.wav"; filename*=UTF-8''2026-11-23T10_00_00UTC-1003-2003.wav`, 'the download keeps its name');
-  index.close();
 });
 
-t.test('reindex from the bucket alone brings conversations back: segments, parties, transfers, queue', async (t) => {
+eachEngineIndex('reindex from the bucket alone brings conversations back: segments, parties, transfers, queue', async (t, index) => {
   const s3 = await startS3(['recordings']);
   const dir = mkdtempSync(join(tmpdir(), 'fsrecd-reindex-conv-'));
   t.teardown(async () => {
@@ -156,10 +154,8 @@ t.test('reindex from the bucket alone brings conversations back: segments, parti
   t.match(head.metaData, { conversation: 'conv-s3', segment: '2' }, 'the object itself says which conversation and segment');
   t.match((await client.statObject('recordings', older.relativePath)).metaData, { conversation: 'call-4', segment: '1' }, 'an older recording: its own call, segment 1');
 
-  const index = RecordingIndex.open(':memory:');
-  t.teardown(() => index.close());
   t.match(await reindexFromStorage(index, store), { recordings: 4, withoutMetadata: 0 });
-  const back = index.segmentsOf('conv-s3');
+  const back = await index.segmentsOf('conv-s3');
   t.same(back.map((e) => [e.id, e.segment, e.startedBy, e.transferFrom?.kind ?? null, e.transferFrom?.recordingId ?? null]), [
     ['seg-1-1', 1, 'answer', null, null],
     ['seg-2-1', 2, 'transfer', 'attended', 'seg-1-1'],
@@ -167,8 +163,8 @@ t.test('reindex from the bucket alone brings conversations back: segments, parti
   ]);
   t.same(back[2]?.parties, segments[2]?.parties, 'parties as recorded');
   t.match(back[2], { queue: 'support@tenant-1.example', agent: '1003@tenant-1.example', source: 'storage', durationMs: 3000 });
-  const grouped = index.conversations({ limit: 10 }).conversations;
+  const grouped = (await index.conversations({ limit: 10 })).conversations;
   t.same(grouped.map((c) => [c.conversationId, c.segmentCount, c.durationMs]), [['call-4', 1, 0], ['conv-s3', 3, 6000]], 'grouped as before the index was lost');
-  t.same(index.conversations({ limit: 10, text: 'u1003' }).conversations.map((c) => c.segments.length), [3], 'and found by a later segment\'s party');
-  t.same(index.query({ limit: 10, queue: 'support' }).recordings.map((e) => e.id), ['seg-3-1']);
+  t.same((await index.conversations({ limit: 10, text: 'u1003' })).conversations.map((c) => c.segments.length), [3], 'and found by a later segment\'s party');
+  t.same((await index.query({ limit: 10, queue: 'support' })).recordings.map((e) => e.id), ['seg-3-1']);
 });
