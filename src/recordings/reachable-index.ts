@@ -13,7 +13,9 @@ import type { NewAuditEvent } from './audit-table';
 import type { AuditLog, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
 import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
-export class IndexUnavailableError extends Error {}
+export class IndexUnavailableError extends Error {
+  override name = 'IndexUnavailableError';
+}
 
 export interface ReachableIndexOptions {
   engine: IndexEngine;
@@ -45,8 +47,8 @@ export class ReachableIndex implements RecordingIndex {
     this.location = o.location;
     this.#delayMs = o.retryMinMs ?? 1000;
     this.audit = {
-      append: (e: NewAuditEvent): Promise<AuditEvent> => this.#connected().audit.append(e),
-      page: (q: AuditQuery): Promise<AuditPage> => this.#connected().audit.page(q),
+      append: async (e: NewAuditEvent): Promise<AuditEvent> => this.#connected().audit.append(e),
+      page: async (q: AuditQuery): Promise<AuditPage> => this.#connected().audit.page(q),
     };
   }
 
@@ -112,46 +114,46 @@ export class ReachableIndex implements RecordingIndex {
   async flush(): Promise<void> {
     await this.#connected().flush();
   }
-  upsert(e: RecordingEntry): Promise<void> {
+  async upsert(e: RecordingEntry): Promise<void> {
     return this.#connected().upsert(e);
   }
-  upsertMany(entries: Iterable<RecordingEntry>): Promise<number> {
+  async upsertMany(entries: Iterable<RecordingEntry>): Promise<number> {
     return this.#connected().upsertMany(entries);
   }
-  staleOf(entries: Iterable<RecordingEntry>): Promise<RecordingEntry[]> {
+  async staleOf(entries: Iterable<RecordingEntry>): Promise<RecordingEntry[]> {
     return this.#connected().staleOf(entries);
   }
-  get(id: string): Promise<RecordingEntry | undefined> {
+  async get(id: string): Promise<RecordingEntry | undefined> {
     return this.#connected().get(id);
   }
-  query(q: RecordingQuery): Promise<RecordingPage> {
+  async query(q: RecordingQuery): Promise<RecordingPage> {
     return this.#connected().query(q);
   }
-  conversations(q: RecordingQuery): Promise<ConversationPage> {
+  async conversations(q: RecordingQuery): Promise<ConversationPage> {
     return this.#connected().conversations(q);
   }
-  segmentsOf(conversationId: string, tenant?: string): Promise<RecordingEntry[]> {
+  async segmentsOf(conversationId: string, tenant?: string): Promise<RecordingEntry[]> {
     return this.#connected().segmentsOf(conversationId, tenant);
   }
-  counts(): Promise<IndexCounts> {
+  async counts(): Promise<IndexCounts> {
     return this.#connected().counts();
   }
-  markDeleted(id: string, tombstone: Tombstone): Promise<RecordingEntry | undefined> {
+  async markDeleted(id: string, tombstone: Tombstone): Promise<RecordingEntry | undefined> {
     return this.#connected().markDeleted(id, tombstone);
   }
-  setHold(id: string, hold: LegalHold | undefined): Promise<RecordingEntry | undefined> {
+  async setHold(id: string, hold: LegalHold | undefined): Promise<RecordingEntry | undefined> {
     return this.#connected().setHold(id, hold);
   }
-  retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): Promise<RetentionCandidates> {
+  async retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): Promise<RetentionCandidates> {
     return this.#connected().retentionCandidates(startedBeforeMs, limit, after);
   }
-  beginGeneration(): Promise<number> {
+  async beginGeneration(): Promise<number> {
     return this.#connected().beginGeneration();
   }
-  endGeneration(gen: number): Promise<number> {
+  async endGeneration(gen: number): Promise<number> {
     return this.#connected().endGeneration(gen);
   }
-  optimize(): Promise<void> {
+  async optimize(): Promise<void> {
     return this.#connected().optimize();
   }
 

@@ -29,10 +29,14 @@ import { PostgresAuditLog } from './audit-log';
 import { createPool, describeUrl, SILENT_LOG, type IndexLog } from './connection';
 import { columnsOf, mergedEntry, ROW_COLUMNS, rowOf, type RowValues } from './entry-row';
 import { migrate, TRIGRAM_INDEX } from './migrations';
+import { isTransientDatabaseError } from './transient';
 import type { PostgresIndexConfig } from '../../config/types';
 
 /** At most this many entries per followed write (one transaction). */
 const FOLLOW_BATCH_MAX = 256;
+/** Followed steps the database could not take (it was away) are tried again after this, doubling up to the max. */
+const FOLLOW_RETRY_MIN_MS = 500;
+const FOLLOW_RETRY_MAX_MS = 30_000;
 /** Rows per statement (and transaction) of a batch write; ids per lookup. */
 const CHUNK = 1000;
 /** Queues or agents one name can stand for, at most. */
@@ -107,6 +111,7 @@ export class PostgresIndex implements RecordingIndex {
   /** Steps told to `follow` and not written yet: id -> how to build its latest entry. */
   #pending = new Map<string, () => RecordingEntry>();
   #followTimer: NodeJS.Timeout | undefined;
+  #retryMs = FOLLOW_RETRY_MIN_MS;
   /** Every write, in the order it was asked for: a followed batch in flight and the next never interleave. */
   #writes: Promise<void> = Promise.resolve();
   readonly #locks = new Set<AdvisoryLock>();
@@ -131,6 +136,9 @@ export class PostgresIndex implements RecordingIndex {
       } catch (err) {
         throw new Error(`cannot connect to the PostgreSQL index at ${where}: ${(err as Error).message}`, { cause: err });
       }
+      const dropped = (): void => undefined;
+      // A connection lost between two statements is an 'error' event on the client: unheard, it would end the process.
+      client.on('error', dropped);
       let trigram: boolean;
       try {
         const r = await migrate(client, log);
@@ -139,6 +147,7 @@ export class PostgresIndex implements RecordingIndex {
       } catch (err) {
         throw new Error(`PostgreSQL index at ${where}: ${(err as Error).message}`, { cause: err });
       } finally {
+        client.removeListener('error', dropped);
         client.release();
       }
       if (!trigram) log.warn('PostgreSQL index: no trigram index (pg_trgm was not available when the schema was made): free-text search works, without an index', { url: where });
@@ -154,6 +163,7 @@ export class PostgresIndex implements RecordingIndex {
     await this.#settle();
     this.#closed = true;
     if (this.#followTimer) clearTimeout(this.#followTimer);
+    if (this.#pending.size > 0) this.#log.warn('PostgreSQL index: steps not written before stopping (the database was away); the next start catches up from the journal', { url: this.location, steps: this.#pending.size });
     for (const lock of this.#locks) await lock.release().catch(() => undefined);
     this.#locks.clear();
     await this.#pool.end();
@@ -222,7 +232,9 @@ export class PostgresIndex implements RecordingIndex {
       max -= batch.length;
       try {
         await this.#upsertChunk(batch.map(([, build]) => build()));
-      } catch {
+        this.#retryMs = FOLLOW_RETRY_MIN_MS;
+      } catch (err) {
+        if (isTransientDatabaseError(err)) return this.#followLater(batch, err);
         // One bad entry must not keep the others out: each alone, and only the bad one is reported.
         for (const [id, build] of batch) {
           try {
@@ -235,6 +247,19 @@ export class PostgresIndex implements RecordingIndex {
     }
     // The rest of a burst after the event loop has turned.
     if (this.#pending.size > 0 && !this.#followTimer && !this.#closed) this.#followTimer = setTimeout(() => this.#flushTimer(), 0).unref();
+  }
+
+  /**
+   * The database is away (restarting, unreachable): the batch goes back into the queue, behind any newer
+   * step of the same recording, and is tried again with backoff. Nothing the journal told is dropped for an
+   * outage; the log says so once per outage.
+   */
+  #followLater(batch: [string, () => RecordingEntry][], err: unknown): void {
+    for (const [id, build] of batch) if (!this.#pending.has(id)) this.#pending.set(id, build);
+    if (this.#retryMs === FOLLOW_RETRY_MIN_MS) this.#log.warn('PostgreSQL index unreachable: index steps kept and retried (recording goes on)', { url: this.location, steps: this.#pending.size, error: String(err) });
+    if (this.#followTimer) clearTimeout(this.#followTimer);
+    if (!this.#closed) this.#followTimer = setTimeout(() => this.#flushTimer(), this.#retryMs).unref();
+    this.#retryMs = Math.min(this.#retryMs * 2, FOLLOW_RETRY_MAX_MS);
   }
 
   async upsert(e: RecordingEntry): Promise<void> {
@@ -291,10 +316,16 @@ export class PostgresIndex implements RecordingIndex {
   async #transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const c = await this.#pool.connect();
+      // A connection lost between two statements of the transaction is an 'error' event on the client (not
+      // on a query): unheard, it would end the daemon. Heard here, the next statement fails and the
+      // transaction is rolled back or the client thrown away.
+      const dropped = (): void => undefined;
+      c.on('error', dropped);
       try {
         await c.query('BEGIN');
         const out = await fn(c);
         await c.query('COMMIT');
+        c.removeListener('error', dropped);
         c.release();
         return out;
       } catch (err) {
@@ -302,6 +333,7 @@ export class PostgresIndex implements RecordingIndex {
           () => true,
           () => false,
         );
+        c.removeListener('error', dropped);
         c.release(rolledBack ? undefined : (err as Error));
         if (pgCode(err) !== '40P01' || attempt >= DEADLOCK_RETRIES) throw err;
       }
