@@ -294,7 +294,10 @@ export class PostgresIndex implements RecordingIndex {
     // The last step of an id wins (a chunk from follow holds one per id already).
     const byId = new Map<string, RecordingEntry>();
     for (const e of given) byId.set(e.id, e);
-    const entries = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // In the order given: a new row's seq is its place, and ties in time are listed newest insert first, as on
+    // SQLite. Rows that exist are locked in id order first when a merge reads them; two nodes inserting the
+    // same new ids in opposite orders (two reindexes at once) can deadlock, which #transaction retries.
+    const entries = [...byId.values()];
     const needRead = entries.some((e) => e.source === 'storage');
     await this.#transaction(async (c) => {
       const existing = new Map<string, RecordingEntry>();
