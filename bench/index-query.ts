@@ -1,17 +1,48 @@
 /**
- * The recordings index at scale: builds an index file of N synthetic recordings (1,000,000 by default)
- * shaped like a real multi-tenant PBX's year, then times the queries the CLI and the web page make.
+ * The recordings index at scale: fills an index with N synthetic recordings (1,000,000 by default) shaped
+ * like a real multi-tenant PBX's year, then times the queries the CLI and the web page make. Which index is
+ * a BenchIndexTarget (SQLite's file by default), so another engine is measured by the same code.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordingIndex } from '../src/recordings/index-db';
+import { SqliteIndex } from '../src/recordings/index-db';
+import type { IndexEngine, RecordingIndex } from '../src/recordings/index-store';
 import type { RecordingEntry, RecordingQuery } from '../src/recordings/types';
 
+/** Where the benchmark's index lives: opened empty to fill, opened again to query, measured, removed. */
+export interface BenchIndexTarget {
+  readonly engine: IndexEngine;
+  /** An empty index to fill. */
+  open(): Promise<RecordingIndex>;
+  /** The filled index (closed after filling) opened again as a reader opens it. */
+  reopen(): Promise<RecordingIndex>;
+  /** What it takes on disk, MB. */
+  sizeMb(): Promise<number>;
+  remove(): Promise<void>;
+}
+
+/** A SQLite file in a temporary directory, reopened read-only as `fsrecd recordings list` opens it (BENCH_KEEP_INDEX keeps it). */
+export function sqliteBenchTarget(): BenchIndexTarget {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-index-bench-'));
+  const path = join(dir, 'recordings.sqlite');
+  return {
+    engine: 'sqlite',
+    open: async () => SqliteIndex.open(path),
+    reopen: async () => SqliteIndex.open(path, { readonly: true }),
+    sizeMb: async () => Math.round((statSync(path).size / 1e6) * 10) / 10,
+    remove: async () => {
+      if (process.env.BENCH_KEEP_INDEX) console.log(`kept ${path}`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface IndexBench {
+  engine: IndexEngine;
   rows: number;
   insertPerSecond: number;
-  fileMb: number;
+  sizeMb: number;
   queries: { label: string; rows: number; p50: number; p99: number; max: number }[];
   rssMb: number;
 }
@@ -73,12 +104,12 @@ function* synthetic(n: number): Generator<RecordingEntry> {
   }
 }
 
-function time(index: RecordingIndex, q: RecordingQuery, runs: number): { rows: number; p50: number; p99: number; max: number } {
+async function time(index: RecordingIndex, q: RecordingQuery, runs: number): Promise<{ rows: number; p50: number; p99: number; max: number }> {
   const ms: number[] = [];
   let rows = 0;
   for (let k = 0; k < runs; k++) {
     const t0 = process.hrtime.bigint();
-    rows = index.query(q).recordings.length;
+    rows = (await index.query(q)).recordings.length;
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   ms.sort((a, b) => a - b);
@@ -86,25 +117,23 @@ function time(index: RecordingIndex, q: RecordingQuery, runs: number): { rows: n
   return { rows, p50: at(0.5), p99: at(0.99), max: ms[ms.length - 1] as number };
 }
 
-export function measureIndexQueries(n: number, runs = 30): IndexBench {
-  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-index-bench-'));
-  const path = join(dir, 'recordings.sqlite');
+export async function measureIndexQueries(n: number, runs = 30, target: BenchIndexTarget = sqliteBenchTarget()): Promise<IndexBench> {
   try {
-    let index = RecordingIndex.open(path);
+    let index = await target.open();
     const t0 = Date.now();
     const batch: RecordingEntry[] = [];
     for (const e of synthetic(n)) {
       batch.push(e);
-      if (batch.length === 10_000) index.upsertMany(batch.splice(0));
+      if (batch.length === 10_000) await index.upsertMany(batch.splice(0));
     }
-    index.upsertMany(batch.splice(0));
-    index.optimize();
+    await index.upsertMany(batch.splice(0));
+    await index.optimize();
     const insertPerSecond = Math.round(n / ((Date.now() - t0) / 1000));
-    index.close();
-    // Reopened as `fsrecd recordings list` would, so nothing is warm but the OS page cache.
-    index = RecordingIndex.open(path, { readonly: true });
-    const sample = index.query({ limit: 1, fromMs: YEAR_START + 200 * DAY }).recordings[0] as RecordingEntry;
-    const deep = index.query({ limit: 1000, fromMs: YEAR_START + 100 * DAY, toMs: YEAR_START + 101 * DAY });
+    await index.close();
+    // Opened again as `fsrecd recordings list` would, so nothing is warm but the OS page cache.
+    index = await target.reopen();
+    const sample = (await index.query({ limit: 1, fromMs: YEAR_START + 200 * DAY })).recordings[0] as RecordingEntry;
+    const deep = await index.query({ limit: 1000, fromMs: YEAR_START + 100 * DAY, toMs: YEAR_START + 101 * DAY });
     const day = YEAR_START + 180 * DAY;
     const cases: [string, RecordingQuery][] = [
       ['newest 50, no filter', { limit: 50 }],
@@ -122,24 +151,30 @@ export function measureIndexQueries(n: number, runs = 30): IndexBench {
       ['reason contains "*3"', { limit: 50, reason: '*3' }],
       ['rare combination (failed on-demand internal inbound)', { limit: 50, state: 'failed', trigger: 'on-demand', network: 'internal', direction: 'inbound' }],
       ['page after 1,000 rows (cursor)', { limit: 50, before: deep.next ?? undefined }],
+      ['one node', { limit: 50, node: 'pbx-b' }],
+      ['one node, big tenant', { limit: 50, node: 'pbx-a', tenant: 'tenant-0' }],
     ];
-    const queries = cases.map(([label, q]) => ({ label, ...time(index, q, runs) }));
-    index.close();
-    return { rows: n, insertPerSecond, fileMb: Math.round((statSync(path).size / 1e6) * 10) / 10, queries, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
+    const queries: IndexBench['queries'] = [];
+    // One case after another: timings of queries running at once would measure each other.
+    for (const [label, q] of cases) queries.push({ label, ...(await time(index, q, runs)) });
+    await index.close();
+    return { engine: target.engine, rows: n, insertPerSecond, sizeMb: await target.sizeMb(), queries, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
   } finally {
-    if (process.env.BENCH_KEEP_INDEX) console.log(`kept ${path}`);
-    else rmSync(dir, { recursive: true, force: true });
+    await target.remove();
   }
 }
 
 // `make bench-index`: this section alone.
 if (require.main === module) {
   const n = Number(process.env.BENCH_INDEX_ROWS ?? 1_000_000);
-  printIndexBench(measureIndexQueries(n));
+  measureIndexQueries(n).then(printIndexBench, (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }
 
 export function printIndexBench(b: IndexBench): void {
-  console.log(`   ${b.rows.toLocaleString('en')} recordings indexed at ${b.insertPerSecond.toLocaleString('en')}/s; file ${b.fileMb} MB; process RSS ${b.rssMb} MB`);
+  console.log(`   ${b.rows.toLocaleString('en')} recordings indexed (${b.engine}) at ${b.insertPerSecond.toLocaleString('en')}/s; ${b.engine === 'sqlite' ? 'file' : 'database'} ${b.sizeMb} MB; process RSS ${b.rssMb} MB`);
   console.log('   query (newest first, page of 50)                        rows    p50 ms   p99 ms   max ms');
   for (const q of b.queries) console.log(`   ${q.label.padEnd(56)} ${String(q.rows).padStart(4)} ${q.p50.toFixed(2).padStart(9)} ${q.p99.toFixed(2).padStart(8)} ${q.max.toFixed(2).padStart(8)}`);
 }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 
   const rows = Number(process.env.BENCH_INDEX_ROWS ?? 1_000_000);
   console.log(`\n8. Recordings index with ${rows.toLocaleString('en')} recordings (SQLite file reopened read-only, as the CLI does; 30 runs per query):`);
-  printIndexBench(measureIndexQueries(rows));
+  printIndexBench(await measureIndexQueries(rows));
 
 }
 
