@@ -9,6 +9,7 @@
  * `onConnected` runs after each (re)connection: the daemon catches the index up from the journal there.
  */
 import type { ClusterLock } from '../lifecycle/cluster-lock';
+import type { Metrics } from '../metrics';
 import type { NewAuditEvent } from './audit-table';
 import type { AuditLog, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
 import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
@@ -25,7 +26,11 @@ export interface ReachableIndexOptions {
   onConnected?: (index: RecordingIndex) => Promise<void>;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** fsrecd_index_reachable and fsrecd_index_steps_pending, for an alert on an index that stays behind. */
+  metrics?: Metrics;
 }
+
+const PUBLISH_EVERY_MS = 5000;
 
 export class ReachableIndex implements RecordingIndex {
   readonly engine: IndexEngine;
@@ -41,6 +46,7 @@ export class ReachableIndex implements RecordingIndex {
   /** Steps told before the first connection: id -> how to build its latest entry. */
   readonly #held = new Map<string, () => RecordingEntry>();
   readonly #locks = new Map<string, ClusterLock>();
+  #publisher: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: ReachableIndexOptions) {
     this.engine = o.engine;
@@ -54,7 +60,14 @@ export class ReachableIndex implements RecordingIndex {
 
   /** Tries once now; on failure keeps trying in the background. Never throws. */
   async start(): Promise<void> {
+    if (this.o.metrics) this.#publisher = setInterval(() => this.#publish(), PUBLISH_EVERY_MS).unref();
     await this.#attempt();
+    this.#publish();
+  }
+
+  #publish(): void {
+    this.o.metrics?.set('fsrecd_index_reachable', 'Whether the shared recordings index answered the last connection attempt (1) or not (0)', this.#inner ? 1 : 0);
+    this.o.metrics?.set('fsrecd_index_steps_pending', 'Journal steps the recordings index has not taken yet (growing: the database is away)', this.followPending);
   }
 
   get connected(): boolean {
@@ -183,6 +196,7 @@ export class ReachableIndex implements RecordingIndex {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#publisher) clearInterval(this.#publisher);
     this.#handOver();
     if (this.#held.size) this.o.log.warn('recordings index: steps not written before stopping; the next start catches up from the journal', { index: this.location, steps: this.#held.size });
     await this.#inner?.close();

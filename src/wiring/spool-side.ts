@@ -50,6 +50,7 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
         location: describeIndex(cfg),
         connect: () => openIndex(cfg, { log }),
         log,
+        metrics: opts.metrics,
         onConnected: async (inner) => {
           await syncIndexFromJournal(inner, await loaded);
         },
