@@ -2,12 +2,14 @@
 import type { Command } from 'commander';
 import { startFsrecd } from '../app';
 import { loadConfig, summarizeConfig } from '../config/load';
+import { describeIndex } from '../config/index-config';
 import type { FsrecdConfig } from '../config/types';
 import { ConfigInvalidError, ConfigWatcher } from '../config/watcher';
 import { hashPassword, newToken } from '../http/credentials';
 import { createLogger, silentLogger, type Logger, type LogLevel } from '../log';
 import { Metrics } from '../metrics';
 import { renderForCli } from '../naming/namer';
+import { DEFAULT_OBJECT_KEY } from '../naming/object-key';
 import { namingRenderChecks } from '../naming/template-check';
 import { buildNamingVars } from '../naming/variables';
 import type { RecordingIndex } from '../recordings/index-db';
@@ -104,6 +106,8 @@ export function registerCommands(program: Command): void {
       }
       for (const w of result.warnings) console.error(`warning: ${w}`);
       say(summarizeConfig(result.config));
+      say(describeIndex(result.config.index, result.config.stateDir));
+      say(`object keys: ${result.config.storage.type === 's3' && result.config.storage.keyTemplate ? `storage.key_template ${JSON.stringify(result.config.storage.keyTemplate)}` : DEFAULT_OBJECT_KEY}`);
       // What legal holds will be: asks the bucket (storage.object_lock: require refuses a bucket without it).
       const storage = result.config.storage;
       const lock = await describeObjectLock(storage, () => objectLifecycleOf(createStorageTarget(storage, silentLogger())).objectLock());

@@ -1,7 +1,13 @@
 /**
  * The object key a recording is stored under, from `storage.key_template`. Pure and total: the same
  * cleaned, length-capped variables as file names (a caller ID is whatever a carrier sent), the same
- * checked nunjucks environment, and on any failure the recording's relative path, with the reason.
+ * checked nunjucks environment, and on any failure the default key, with the reason.
+ *
+ * The default key (no key_template) is `<node>/<relative path>`: several FreeSWITCH servers share one
+ * bucket (or one storage.dir), and two of them with the same filename template naming the same call in the
+ * same second would otherwise want the same key. The node is the cleaned `node` variable, so the default is
+ * exactly what `{{ node }}/{{ relative_path }}` renders; a recording whose node is not known (an adopted
+ * spool file) keeps the relative path alone.
  */
 import type nunjucks from 'nunjucks';
 import type { RecordingMeta } from '../model/recording';
@@ -65,15 +71,31 @@ export function sanitizeObjectKey(rendered: string): string {
   return sanitizeSegments(rendered, /[^A-Za-z0-9._-]+/g, MAX_KEY_SEGMENT_BYTES, (seg) => seg === '' || seg === '.' || seg === '..');
 }
 
+/** What check-config and the docs say the default key is. */
+export const DEFAULT_OBJECT_KEY = '<node>/<relative path> (the relative path alone when the node is not known)';
+
 /**
- * The relative path as it is (the namer made it; an adopted spool file keeps its own name), unless it is
- * not a usable key (too long, dot segments): then a short key made from the recording's id.
+ * The node's key segment: the `node` variable (letters, digits, `-`, `_`; at most 64; never `.` or `..`, never
+ * a `/`), or undefined when FreeSWITCH did not say which node it is (blank: no segment, rather than "unknown").
  */
-function fallbackKey(meta: RecordingMeta): string {
+function nodeSegment(meta: RecordingMeta): string | undefined {
+  // meta is also read back from journal files: a missing node must give a key, never a throw.
+  const node = String(meta.node ?? '');
+  return node.trim() === '' ? undefined : sanitizeVar(node);
+}
+
+/**
+ * The default key: `<node>/<relative path>` (the namer made the path; an adopted spool file keeps its own
+ * name), unless the path is not a usable key (too long, dot segments): then a short key made from the
+ * recording's id, under the node as well.
+ */
+function defaultKey(meta: RecordingMeta): ObjectKey {
+  const node = nodeSegment(meta);
+  const under = (rest: string): string => (node === undefined ? rest : `${node}/${rest}`);
   const p = meta.relativePath;
-  const segments = p.split('/');
-  if (p && Buffer.byteLength(p) <= MAX_OBJECT_KEY_BYTES && segments.every((s) => s !== '' && s !== '.' && s !== '..')) return p;
-  return `overlong/${sanitizeVar(meta.id, 128)}.${sanitizeExtension(meta.format, 'wav')}`;
+  const key = under(p);
+  if (p && Buffer.byteLength(key) <= MAX_OBJECT_KEY_BYTES && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..')) return { key };
+  return { key: under(`overlong/${sanitizeVar(meta.id, 128)}.${sanitizeExtension(meta.format, 'wav')}`), error: `the relative path is not a usable key (${Buffer.byteLength(p)} bytes, or a dot segment)` };
 }
 
 /** Compiled templates, by source: a handful per configuration, bounded for a daemon reloaded for months. */
@@ -91,10 +113,7 @@ function compiledTemplate(source: string): nunjucks.Template {
 }
 
 export function renderObjectKey(template: string | undefined, meta: RecordingMeta): ObjectKey {
-  if (!template) {
-    const key = fallbackKey(meta);
-    return key === meta.relativePath ? { key } : { key, error: `the relative path is not a usable key (${Buffer.byteLength(meta.relativePath)} bytes, or a dot segment)` };
-  }
+  if (!template) return defaultKey(meta);
   try {
     const key = sanitizeObjectKey(renderTemplate(compiledTemplate(template), objectKeyVars(meta)).trim());
     if (!key) throw new Error('the key template rendered an empty key');
@@ -102,6 +121,6 @@ export function renderObjectKey(template: string | undefined, meta: RecordingMet
     if (bytes > MAX_OBJECT_KEY_BYTES) throw new Error(`the key template rendered a ${bytes}-byte key; at most ${MAX_OBJECT_KEY_BYTES} are allowed`);
     return { key };
   } catch (err) {
-    return { key: fallbackKey(meta), error: oneLine(err) };
+    return { key: defaultKey(meta).key, error: oneLine(err) };
   }
 }

@@ -4,6 +4,7 @@ import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NO_FAULTS, type Faults } from '../durability/faults';
+import { renderObjectKey } from '../naming/object-key';
 import type { RecordingMeta, RecordingResult } from '../model/recording';
 import { tempPathBeside } from '../util/atomic-file';
 import { walkFiles } from '../util/walk-files';
@@ -23,8 +24,9 @@ export class LocalTarget implements RecordingStore {
     return `local directory ${this.dir}`;
   }
 
+  /** The default object key (naming/object-key.ts: `<node>/<relative path>`), a path under dir (#path confines it). */
   keyFor(meta: RecordingMeta): string {
-    return meta.relativePath;
+    return renderObjectKey(undefined, meta).key;
   }
 
   #path(key: string): string {

@@ -19,6 +19,14 @@ t.test('check-config: 0 and a summary when valid, 1 and located errors when not'
   const good = run('check-config', '--config', join(dir, 'good.yml'));
   t.equal(good.status, 0);
   t.match(good.stdout, /^ok: 1 file\(s\), 0 account\(s\).*FreeSWITCH 127\.0\.0\.1:8022/);
+  t.match(good.stdout, /^index: sqlite \/var\/lib\/fsrecd\/recordings\.sqlite$/m, 'which index, without opening it');
+  t.match(good.stdout, /^object keys: <node>\/<relative path> \(the relative path alone when the node is not known\)$/m, 'the default key, said');
+  writeFileSync(join(dir, 'pg-password'), 'not-shown\n');
+  writeFileSync(join(dir, 'pg.yml'), 'index:\n  type: postgres\n  postgres: {url: "postgres://fsrecd@127.0.0.1:1/fsrecd", password_file: pg-password}\nstorage: {type: s3, endpoint: 127.0.0.1, port: 1, use_ssl: false, bucket: b, access_key: a, secret_key: s, key_template: "{{ node }}-{{ uuid }}-{{ seq }}"}\n');
+  const pg = run('check-config', '--config', join(dir, 'pg.yml'));
+  t.match(pg.stdout, new RegExp(`^index: postgres postgres://fsrecd@127\\.0\\.0\\.1:1/fsrecd \\(tls disable, pool 10, password from file ${join(dir, 'pg-password')}\\)$`, 'm'), 'the database, not connected to (nothing listens on port 1)');
+  t.notMatch(pg.stdout + pg.stderr, /not-shown/, 'never the password');
+  t.match(pg.stdout, /^object keys: storage\.key_template "\{\{ node \}\}-\{\{ uuid \}\}-\{\{ seq \}\}"$/m, 'the template in force');
   writeFileSync(join(dir, 'bad.yml'), 'esl:\n  port: high\n');
   const bad = run('check-config', '--config', join(dir, 'bad.yml'));
   t.equal(bad.status, 1);
@@ -71,6 +79,6 @@ t.test('status and sync read and drain the journal', async (t) => {
   t.equal(sync.status, 0, sync.stderr);
   t.match(sync.stdout, /^1\/1 file\(s\), 0\.0\/0\.0 MB$/m);
   t.match(sync.stdout, /backlog now 0 file\(s\); stored 1, lost 0/);
-  t.ok(existsSync(join(dir, 'stored', 'a.wav')), 'stored');
+  t.ok(existsSync(join(dir, 'stored', meta.node, meta.relativePath)), 'stored under the default key: the node, then the relative path');
   t.notOk(existsSync(path), 'local copy removed');
 });

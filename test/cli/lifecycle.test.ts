@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LocalTarget } from '../../src/storage/local-target';
 import { startS3 } from '../helpers/s3-server';
 import { BUCKET, tempDir } from '../helpers/storage-fixtures';
-import { storedWorld } from '../lifecycle/fixture';
+import { keyOf, storedWorld } from '../lifecycle/fixture';
 
 const CLI = join(__dirname, '../../dist/cli.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -48,8 +48,9 @@ t.test('delete, hold, release, retention and audit from the command line, with e
 
   const del = run('recordings', 'delete', 'r1', '--reason', 'data subject request', '--config', cfg);
   t.equal(del.status, 0, del.stderr);
-  t.match(del.stdout, /^deleted r1 \(rec\/r1\.wav, .*\); tombstone: .* by cli:\S+: data subject request$/m);
-  t.notOk(existsSync(join(dir, 'stored', 'rec', 'r1.wav')));
+  const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  t.match(del.stdout, new RegExp(`^deleted r1 \\(${escaped(keyOf(w, 'r1'))}, .*\\); tombstone: .* by cli:\\S+: data subject request$`, 'm'));
+  t.notOk(existsSync(join(dir, 'stored', keyOf(w, 'r1'))));
   t.notOk(existsSync(join(dir, 'spool', 'rec', 'r1.wav')), 'the kept local copy went too');
   const onDeleted = run('recordings', 'hold', 'r1', '--reason', 'late', '--config', cfg);
   t.equal(onDeleted.status, 4);
@@ -64,12 +65,12 @@ t.test('delete, hold, release, retention and audit from the command line, with e
   t.match(dry.stdout, /old\n/);
   t.match(dry.stdout, /3650 d \(account\)/);
   t.match(dry.stdout, /would delete 1 recording\(s\), .* \(2500 bytes\); nothing was deleted/);
-  t.ok(existsSync(join(dir, 'stored', 'rec', 'old.wav')), 'dry run deleted nothing');
+  t.ok(existsSync(join(dir, 'stored', keyOf(w, 'old'))), 'dry run deleted nothing');
   const live = run('retention', '--run', '--config', cfg);
   t.equal(live.status, 0, live.stderr);
   t.match(live.stdout, /deleted 1 recording\(s\), .* \(2500 bytes\)/);
-  t.notOk(existsSync(join(dir, 'stored', 'rec', 'old.wav')));
-  t.ok(existsSync(join(dir, 'stored', 'rec', 'kept.wav')), 'no rule for tenant other: kept forever');
+  t.notOk(existsSync(join(dir, 'stored', keyOf(w, 'old'))));
+  t.ok(existsSync(join(dir, 'stored', keyOf(w, 'kept'))), 'no rule for tenant other: kept forever');
   t.equal(run('retention', '--config', cfg).status, 2, 'neither --dry-run nor --run');
 
   const audit = JSON.parse(run('audit', '--json', '--config', cfg).stdout) as { events: { action: string; recordingId: string; outcome: string; actor: string }[] };

@@ -17,6 +17,14 @@ const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI
 
 const CALLERS = ['+15551234567', '1000', 'evil\n\u001b[2J\u001b[31mred'];
 
+/** The FreeSWITCH node the recordings come from: their default storage key starts with it. */
+const NODE = 'pbx1';
+
+/** Where a recording is stored without a key template: the node, then its relative path. */
+function keyOf(relativePath: string): string {
+  return `${NODE}/${relativePath}`;
+}
+
 /**
  * A conversation of three segments as the recorder journals it: the customer with alice, transferred
  * (attended) to bob (whose caller ID tries to clear the screen), then (blind) to the support queue's carol.
@@ -43,7 +51,7 @@ function conversationMetas(spoolDir: string): RecordingMeta[] {
     user: callee.user,
     domain: 'acme.example',
     tenantUuid: 'acme',
-    node: 'pbx1',
+    node: NODE,
     reasons: ['account acme inbound×external on'],
     onDemand: false,
     startedAt: new Date(Date.UTC(2026, 10, 25, 9, i)).toISOString(),
@@ -68,7 +76,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, withConversation 
   for (const [i, src] of CALLERS.entries()) {
     const path = join(spoolDir, 'acme', `rec-${i}.wav`);
     writeFileSync(path, Buffer.alloc(2000 + i, i + 1));
-    const meta: RecordingMeta = { id: `call-${i}-1`, callUuid: `call-${i}`, legUuid: `call-${i}`, path, relativePath: `acme/rec-${i}.wav`, format: 'wav', srcnum: src, dstnum: '1001', callerName: `Caller ${i}`, direction: i === 1 ? 'outbound' : 'inbound', network: i === 1 ? 'internal' : 'external', user: i === 1 ? 'alice' : undefined, domain: 'acme.example', tenantUuid: 'acme', node: 'pbx1', reasons: [i === 1 ? 'user alice outbound×internal on' : 'account acme inbound×external on'], onDemand: i === 2, startedAt: new Date(Date.UTC(2026, 10, 20 + i, 9)).toISOString() };
+    const meta: RecordingMeta = { id: `call-${i}-1`, callUuid: `call-${i}`, legUuid: `call-${i}`, path, relativePath: `acme/rec-${i}.wav`, format: 'wav', srcnum: src, dstnum: '1001', callerName: `Caller ${i}`, direction: i === 1 ? 'outbound' : 'inbound', network: i === 1 ? 'internal' : 'external', user: i === 1 ? 'alice' : undefined, domain: 'acme.example', tenantUuid: 'acme', node: NODE, reasons: [i === 1 ? 'user alice outbound×internal on' : 'account acme inbound×external on'], onDemand: i === 2, startedAt: new Date(Date.UTC(2026, 10, 20 + i, 9)).toISOString() };
     await spool.started(meta);
     await spool.finished(meta, { endedAt: meta.startedAt, durationMs: 61_000 + i, completionCause: 'success' });
     ids.push(meta.id);
@@ -118,17 +126,17 @@ t.test('show, get with verification, url on a directory target', async (t) => {
   const { dir, cfg } = await setup(t);
   const show = run(['recordings', 'show', 'call-0-1', '--config', cfg]);
   t.equal(show.status, 0, show.stderr);
-  for (const re of [/^id\s+call-0-1$/m, /^from\s+\+15551234567 "Caller 0"$/m, /^direction\s+inbound$/m, /^network\s+external$/m, /^reasons\s+account acme inbound×external on$/m, /^duration\s+1:01 \(61000 ms\)$/m, /^size\s+2 KB \(2000 bytes\)$/m, /^storage key\s+acme\/rec-0\.wav$/m, /^md5\s+[0-9a-f]{32}$/m]) t.match(show.stdout, re);
+  for (const re of [/^id\s+call-0-1$/m, /^from\s+\+15551234567 "Caller 0"$/m, /^direction\s+inbound$/m, /^network\s+external$/m, /^reasons\s+account acme inbound×external on$/m, /^duration\s+1:01 \(61000 ms\)$/m, /^size\s+2 KB \(2000 bytes\)$/m, new RegExp(`^storage key\\s+${keyOf('acme/rec-0.wav').replace(/\./g, '\\.')}$`, 'm'), /^md5\s+[0-9a-f]{32}$/m]) t.match(show.stdout, re);
 
   const out = join(dir, 'out.wav');
   const get = run(['recordings', 'get', 'call-0-1', '-o', out, '--config', cfg]);
   t.equal(get.status, 0, get.stderr);
   t.match(get.stderr, /2000 bytes, md5 [0-9a-f]{32} verified/);
-  t.ok(readFileSync(out).equals(readFileSync(join(dir, 'stored', 'acme', 'rec-0.wav'))));
+  t.ok(readFileSync(out).equals(readFileSync(join(dir, 'stored', keyOf('acme/rec-0.wav')))));
   t.equal(run(['recordings', 'get', 'call-0-1', '-o', out, '--config', cfg]).status, 2, 'an existing file is not replaced without --force');
 
   // Same size, different bytes: the checksum catches it and nothing is left behind.
-  const stored = join(dir, 'stored', 'acme', 'rec-1.wav');
+  const stored = join(dir, 'stored', keyOf('acme/rec-1.wav'));
   const bytes = readFileSync(stored);
   bytes[100] = (bytes[100] as number) ^ 0xff;
   writeFileSync(stored, bytes);

@@ -122,7 +122,9 @@ upload: {retry_min_ms: 50, retry_max_ms: 500}
   await waitFor(async () => (await objects()).length === 4, 'four recordings stored', 20_000);
   const stored = await objects();
   t.equal(new Set(stored).size, 4, 'each stored exactly once');
-  t.equal(stored.filter((n) => n.startsWith('auto-')).length, 1, 'one on-demand');
+  // No key_template: every key is the node (FreeSWITCH-Hostname), then the path below the spool.
+  t.ok(stored.every((n) => n.startsWith(`${sim.hostname}/`)), `every key starts with the node: ${stored.join(', ')}`);
+  t.equal(stored.filter((n) => n.startsWith(`${sim.hostname}/auto-`)).length, 1, 'one on-demand');
 
   const exited2 = new Promise<number | null>((r) => daemon?.once('exit', (code) => r(code)));
   daemon.kill('SIGTERM');

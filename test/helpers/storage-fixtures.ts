@@ -63,8 +63,16 @@ export function tempDir(t: { teardown(fn: () => unknown): void }, prefix: string
   return dir;
 }
 
+/** The FreeSWITCH node (FreeSWITCH-Hostname) the fixtures' recordings come from. */
+export const FIXTURE_NODE = 'pbx1';
+
+/** Where a fixture recording is stored without storage.key_template: its node, then its relative path. */
+export function defaultKeyOf(relativePath: string): string {
+  return `${FIXTURE_NODE}/${relativePath}`;
+}
+
 export function recordingMeta(dir: string, id: string, relativePath: string): RecordingMeta {
-  return { id, callUuid: `call-${id}`, legUuid: `leg-${id}`, path: join(dir, `${id}.wav`), relativePath, format: 'wav', srcnum: '1001', dstnum: '1002', callerName: 'x', direction: 'inbound', network: 'internal', domain: 'acme.example', tenantUuid: 'acme', node: 'pbx1', reasons: ['test'], onDemand: false, startedAt: '2026-11-24T10:00:00.000Z' };
+  return { id, callUuid: `call-${id}`, legUuid: `leg-${id}`, path: join(dir, `${id}.wav`), relativePath, format: 'wav', srcnum: '1001', dstnum: '1002', callerName: 'x', direction: 'inbound', network: 'internal', domain: 'acme.example', tenantUuid: 'acme', node: FIXTURE_NODE, reasons: ['test'], onDemand: false, startedAt: '2026-11-24T10:00:00.000Z' };
 }
 
 /** A finished recording on disk with these bytes. */

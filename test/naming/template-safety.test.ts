@@ -1,7 +1,7 @@
 /**
  * Issue #11 item 13: templates must not run code. nunjucks alone lets `{{ range.constructor("…")() }}`
  * reach Function; every exploit here is refused at compile time (check-config: a located error), and at
- * run time the recording gets the fallback name and the object key the relative path. Each payload would
+ * run time the recording gets the fallback name and the object key the default one. Each payload would
  * set a global and write a marker file if it ran: neither happens.
  */
 import t from 'tap';
@@ -73,7 +73,7 @@ for (const [label, source] of Object.entries(EXPLOITS)) {
     t.match(named.error, /not allowed in a template/);
 
     const key = renderObjectKey(source, meta);
-    t.equal(key.key, 'acme/r.wav', 'the object key is the relative path');
+    t.equal(key.key, `${meta.node}/${meta.relativePath}`, 'the object key is the default key: node, then relative path');
     t.match(key.error, /not allowed in a template/);
 
     const cfg = await loadConfigFromString(`call_recording:\n  filename_template: '${source.replace(/'/g, "''")}'\n`, '/etc/fsrecd/fsrecd.yml', {});

@@ -33,6 +33,11 @@ function meta(spoolDir: string, name: string, id = `rec-${name}`): RecordingMeta
   return { id, callUuid: 'c', legUuid: 'l', path: join(spoolDir, name), relativePath: name, format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound', network: 'internal', domain: 'd', tenantUuid: 't', node: 'n', reasons: ['r'], onDemand: false, startedAt: new Date().toISOString() };
 }
 
+/** Where a recording is stored without storage.key_template: its node, then its relative path. */
+function keyOf(m: RecordingMeta): string {
+  return `${m.node}/${m.relativePath}`;
+}
+
 function aged(path: string, ms = 60_000): void {
   const old = new Date(Date.now() - ms);
   utimesSync(path, old, old);
@@ -49,7 +54,9 @@ t.test('a new file at the path of an already stored recording is kept and stored
   const target = new LocalTarget(stored);
   const spool = await spoolWith(t, { stateDir, spoolDir, target, upload: { ...upload, keepLocalDays: 1 } });
   await spool.start();
-  const first = meta(spoolDir, 'same.wav', 'first');
+  // No node known (as for a file the scan adopted): the new file, adopted with no node either, wants the very
+  // same key, so the no-replace rule is what keeps the first object.
+  const first = { ...meta(spoolDir, 'same.wav', 'first'), node: '' };
   writeFileSync(first.path, 'first recording');
   await spool.started(first);
   await spool.finished(first, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success' });
@@ -62,8 +69,10 @@ t.test('a new file at the path of an already stored recording is kept and stored
   t.ok(existsSync(first.path), 'the new file is not deleted as "already stored", however old its mtime');
   await waitFor(() => [...spool.journal.entries.values()].some((e) => e.adopted && e.state === 'stored'), 'the new file is adopted and stored');
   const adopted = [...spool.journal.entries.values()].find((e) => e.adopted);
-  t.not(adopted?.key, 'same.wav', 'stored under its own key: the first object is not replaced');
-  t.equal(readFileSync(join(stored, 'same.wav'), 'utf8'), 'first recording', 'the first stored object is intact');
+  const firstKey = spool.journal.entries.get('first')?.key ?? '';
+  t.equal(firstKey, first.relativePath, 'the first: its relative path, no node to put before it');
+  t.not(adopted?.key, firstKey, 'stored under its own key: the first object is not replaced');
+  t.equal(readFileSync(join(stored, firstKey), 'utf8'), 'first recording', 'the first stored object is intact');
   t.equal(readFileSync(join(stored, adopted?.key ?? ''), 'utf8'), 'a second, different recording at the same path');
 });
 
@@ -102,7 +111,7 @@ t.test('a failing journal write (ENOSPC) is retried until it lands; status and h
   await waitFor(() => spool.journal.durableState(m.id) === 'stored' && spool.status().journalWritesFailing === 0 && !existsSync(m.path), 'stored once the disk has room, then the local copy removed');
   const onDisk = JSON.parse(readFileSync(join(stateDir, 'journal', entryFileName(m.id)), 'utf8')) as { state: string };
   t.equal(onDisk.state, 'stored', 'the journal on disk says stored');
-  t.equal(readFileSync(join(stored, 'full.wav'), 'utf8'), 'audio while the disk is full');
+  t.equal(readFileSync(join(stored, keyOf(m)), 'utf8'), 'audio while the disk is full');
   t.notOk(existsSync(m.path), 'the local copy went only after a durable "stored"');
   t.same(spool.status().problems, [], 'no problem left');
 });
@@ -118,7 +127,7 @@ t.test('while "stored" cannot be journaled, the local file is not deleted (5)', 
   await spool.started(m);
   await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success' });
   await waitFor(() => spool.status().journalWritesFailing === 1 && (faults.hits.get('journal.write-temp') ?? 0) >= 6, 'stored journal write retried a few times');
-  t.ok(existsSync(join(stored, 'keep.wav')), 'the object is stored');
+  t.ok(existsSync(join(stored, keyOf(m))), 'the object is stored');
   t.ok(existsSync(m.path), 'but the local file stays while the journal cannot say so');
 });
 
@@ -279,11 +288,11 @@ t.test('a "finished" whose journal write had not landed when the process was kil
   await next.scan();
   t.equal(next.journal.entries.get(m.id)?.state, 'recording', 'FreeSWITCH cannot be asked: the file might still be written, so it is not finished');
   t.equal(next.status().inProgress, 1, 'status counts it as recording, as the journal on disk does');
-  t.notOk(existsSync(join(stored, 'unlanded.wav')), 'nothing stored yet');
+  t.notOk(existsSync(join(stored, keyOf(m))), 'nothing stored yet');
   t.ok(existsSync(m.path), 'and nothing lost: the file waits in spool_dir');
   freeswitch.recording = new Set();
   await next.scan();
   await waitFor(() => next.journal.durableState(m.id) === 'stored', 'finished by the scan and stored once FreeSWITCH says it is not writing it');
-  t.equal(readFileSync(join(stored, 'unlanded.wav'), 'utf8'), 'audio the recorder called finished', 'the stored copy has its bytes');
+  t.equal(readFileSync(join(stored, keyOf(m)), 'utf8'), 'audio the recorder called finished', 'the stored copy has its bytes');
   t.equal(next.journal.entries.get(m.id)?.result?.completionCause, 'recovered-after-restart', 'journaled as recovered by the scan');
 });

@@ -25,6 +25,11 @@ function meta(spoolDir: string, name: string): RecordingMeta {
   return { id: `call-${name}`, callUuid: 'c', legUuid: 'l', path: join(spoolDir, name), relativePath: name, format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound', network: 'internal', domain: 'd', tenantUuid: 't', node: 'n', reasons: ['r'], onDemand: false, startedAt: new Date().toISOString() };
 }
 
+/** Where a recording is stored without storage.key_template: its node, then its relative path. */
+function keyOf(m: RecordingMeta): string {
+  return `${m.node}/${m.relativePath}`;
+}
+
 async function open(dir: string, spoolDir: string, target: StorageTarget, orphanStableMs = upload.orphanStableMs): Promise<Spool> {
   const s = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { ...upload, orphanStableMs }, target, log: silentLogger(), metrics: new Metrics() });
   await s.start();
@@ -39,12 +44,12 @@ t.test('finished -> stored, verified, local copy removed; a recording in progres
   await spool.started(m);
   writeFileSync(m.path, 'RIFF-audio');
   await spool.scan();
-  t.notOk(existsSync(join(stored, 'a.wav')), 'still recording: not uploaded');
+  t.notOk(existsSync(join(stored, keyOf(m))), 'still recording: not uploaded');
   await spool.finished(m, { endedAt: new Date().toISOString(), durationMs: 1000, completionCause: 'success-silence' });
   await waitFor(() => spool.status().stored === 1, 'stored');
-  t.equal(readFileSync(join(stored, 'a.wav'), 'utf8'), 'RIFF-audio');
+  t.equal(readFileSync(join(stored, keyOf(m)), 'utf8'), 'RIFF-audio');
   await waitFor(() => !existsSync(m.path), 'local copy removed after verification');
-  t.equal(JSON.parse(readFileSync(join(stored, 'a.wav.json'), 'utf8')).callUuid, 'c', 'metadata beside it');
+  t.equal(JSON.parse(readFileSync(join(stored, `${keyOf(m)}.json`), 'utf8')).callUuid, 'c', 'metadata beside it');
 });
 
 t.test('storage down: nothing dropped, the backlog drains when it returns; a vanished file is lost once', async (t) => {
@@ -99,8 +104,8 @@ t.test('restart: in-flight work resumes; a file nobody journaled is adopted once
   const second = await open(dir, spoolDir, new LocalTarget(stored), 30_000);
   t.teardown(() => second.stop(100));
   await waitFor(() => second.status().stored === 2, 'resumed and adopted');
-  t.ok(existsSync(join(stored, 'x.wav')), 'the in-flight one');
-  t.ok(existsSync(join(stored, 'tenant', 'dialplan-recording.wav')), 'the orphan, under its relative path');
+  t.ok(existsSync(join(stored, m.relativePath)), 'the in-flight one, under the key journaled by the first run (its target gave the relative path)');
+  t.ok(existsSync(join(stored, 'tenant', 'dialplan-recording.wav')), 'the orphan, under its relative path alone (no node known)');
   t.ok(existsSync(fresh), 'a file still being written is left alone');
 });
 

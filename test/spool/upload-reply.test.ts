@@ -15,12 +15,16 @@ import { confirmStoredCopy } from '../../src/spool/uploader';
 import { S3Target } from '../../src/storage/s3-target';
 import { on, S3FaultProxy } from '../helpers/s3-fault-proxy';
 import { startS3 } from '../helpers/s3-server';
-import { BUCKET, recordingMeta, s3Config, tempDir } from '../helpers/storage-fixtures';
+import { BUCKET, defaultKeyOf, recordingMeta, s3Config, tempDir } from '../helpers/storage-fixtures';
 import { waitFor } from '../helpers/wait-for';
 
-/** The requests for acme/a.wav and the listings, in order (the bucket check before them left out). */
+/** Where record('a') is stored (the fixture's node, then acme/a.wav), and the directory a listing looks in. */
+const A_KEY = defaultKeyOf('acme/a.wav');
+const A_DIR = A_KEY.slice(0, A_KEY.lastIndexOf('/') + 1);
+
+/** The requests for A_KEY and the listings of its directory, in order (the bucket check before them left out). */
 function requestsOf(proxy: S3FaultProxy): string[] {
-  return proxy.requests.flatMap((r) => (r.key === 'acme/a.wav' ? [`${r.method} ${r.key}`] : r.key === '' && r.query.includes('prefix=acme%2F') ? ['LIST acme/'] : []));
+  return proxy.requests.flatMap((r) => (r.key === A_KEY ? [`${r.method} ${r.key}`] : r.key === '' && r.query.includes(`prefix=${encodeURIComponent(A_DIR)}`) ? [`LIST ${A_DIR}`] : []));
 }
 
 async function rig(t: { teardown(fn: () => unknown): void }, keepLocalDays: number) {
@@ -56,20 +60,20 @@ t.test('local copy kept: verified by the PUT reply, no HEAD after the PUT; journ
   t.equal(e?.readBack, false);
   t.match(e?.sha256, /^[0-9a-f]{64}$/, 'the SHA-256 from the same read is journaled');
   // The look before the create is a listing of the directory (batched with any other key looked at then).
-  t.same(requestsOf(proxy), ['LIST acme/', 'PUT acme/a.wav'], 'the look before the create, the PUT, and no read-back');
+  t.same(requestsOf(proxy), [`LIST ${A_DIR}`, `PUT ${A_KEY}`], 'the look before the create, the PUT, and no read-back');
 });
 
 t.test('local copy removed at once: the object is read back before "stored"', async (t) => {
   const { proxy, spool, record } = await rig(t, 0);
   const m = await record('a', 'the audio of a');
   await waitFor(() => spool.status().stored === 1 && !existsSync(m.path), 'stored, local copy removed');
-  t.same(requestsOf(proxy), ['LIST acme/', 'PUT acme/a.wav', 'LIST acme/'], 'the look, the PUT, the read-back (a listing: size and the ETag that is the MD5 sent)');
+  t.same(requestsOf(proxy), [`LIST ${A_DIR}`, `PUT ${A_KEY}`, `LIST ${A_DIR}`], 'the look, the PUT, the read-back (a listing: size and the ETag that is the MD5 sent)');
   t.equal(spool.journal.entries.get('a')?.readBack, true);
 });
 
 t.test('a 200 for an object the server does not have: caught when the kept copy is to be removed, stored again', async (t) => {
   const { proxy, spool, record, target } = await rig(t, 1);
-  const fake = proxy.add(on.objectPut('acme/a.wav'), { kind: 'fake-ok' }, 1);
+  const fake = proxy.add(on.objectPut(A_KEY), { kind: 'fake-ok' }, 1);
   const m = await record('a', 'the audio of a');
   await waitFor(() => spool.status().stored === 1, 'journaled stored on the (fake) reply');
   t.equal(fake.hits, 1);
@@ -82,7 +86,7 @@ t.test('a 200 for an object the server does not have: caught when the kept copy 
   // must wait for the pump's upload, not start a second beside it (both would look, find nothing, and PUT).
   await spool.drain();
   await waitFor(() => spool.journal.entries.get('a')?.state === 'stored' && spool.journal.entries.get('a')?.readBack === false, 'stored again');
-  t.equal(proxy.count((r) => r.method === 'PUT' && r.key === 'acme/a.wav'), 2, 'one more PUT: the fake one, then one real one (not two at once)');
+  t.equal(proxy.count((r) => r.method === 'PUT' && r.key === A_KEY), 2, 'one more PUT: the fake one, then one real one (not two at once)');
   const again = spool.journal.entries.get('a');
   t.equal(await confirmStoredCopy(again ?? e, { target, writes, sink: spool, log: silentLogger() }), true, 'now the object reads back');
 });

@@ -49,13 +49,14 @@ t.test('upload, verify, metadata, then the local copy goes', async (t) => {
   await waitFor(() => spool.status().stored === 1, 'stored');
   await waitFor(() => !existsSync(m.path), 'local copy removed after the stored copy was verified');
   const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
-  const st = await client.statObject('recordings', 'acme/a.wav');
+  const key = `${m.node}/${m.relativePath}`;
+  const st = await client.statObject('recordings', key);
   t.equal(st.size, 'RIFF....WAVEfmt audio'.length);
   t.equal(st.metaData['content-type'], 'audio/wav');
   t.equal(decodeURIComponent(String(st.metaData['srcnum'])), '../../etc/passwd', 'metadata header, encoded and intact');
   const carried = JSON.parse(Buffer.from(String(st.metaData['fsrecd-meta']), 'base64').toString('utf8')) as { id?: string };
   t.equal(carried.id, 'id-a.wav', 'the whole metadata rides on the object (it fits S3 user metadata)');
-  await t.rejects(client.statObject('recordings', 'acme/a.wav.json'), 'so no .json beside it');
+  await t.rejects(client.statObject('recordings', `${key}.json`), 'so no .json beside it');
 });
 
 t.test('storage down while 50 recordings finish: all 50 stored when it returns', async (t) => {
@@ -95,7 +96,7 @@ t.test('a recording larger than the part size goes up in parts, streamed, and is
   const m = await record('big.wav', big.toString('latin1'));
   await waitFor(() => spool.status().stored === 1, 'stored', 30_000);
   const client = new Client({ endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: 'S3RVER', secretKey: 'S3RVER', pathStyle: true });
-  const st = await client.statObject('recordings', 'acme/big.wav');
+  const st = await client.statObject('recordings', `${m.node}/${m.relativePath}`);
   t.equal(st.size, big.length, 'every byte');
   t.equal(s3.multipartUploads(), 1, 'uploaded in parts (8 MB each)');
   await waitFor(() => !existsSync(m.path), 'local copy removed');

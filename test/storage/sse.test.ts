@@ -21,7 +21,7 @@ import { Spool } from '../../src/spool/spool';
 import { S3Target } from '../../src/storage/s3-target';
 import { on, S3FaultProxy, type LoggedRequest } from '../helpers/s3-fault-proxy';
 import { startS3 } from '../helpers/s3-server';
-import { BUCKET, directClient, objectBytes, recordingMeta, s3Config, tempDir } from '../helpers/storage-fixtures';
+import { BUCKET, defaultKeyOf, directClient, objectBytes, recordingMeta, s3Config, tempDir } from '../helpers/storage-fixtures';
 import { waitFor } from '../helpers/wait-for';
 
 const FILE = '/etc/fsrecd/fsrecd.yml';
@@ -87,6 +87,9 @@ async function rig(t: Tap, sse: SseConfig | undefined, keepLocalDays = 0) {
   return { s3, proxy, spool, record, target: new S3Target(cfg, silentLogger()), direct: directClient(s3.port) };
 }
 
+/** Where record('a') is stored: the fixture's node, then acme/a.wav. */
+const A_KEY = defaultKeyOf('acme/a.wav');
+
 const sent = (proxy: S3FaultProxy, method: string, key: string): LoggedRequest[] => proxy.requests.filter((r) => r.method === method && r.key === key);
 
 t.test('SSE-KMS: the PUT names the key and its context; Content-MD5 and x-amz-checksum-sha256 are those of the bytes', async (t) => {
@@ -94,7 +97,7 @@ t.test('SSE-KMS: the PUT names the key and its context; Content-MD5 and x-amz-ch
   const bytes = randomBytes(70_000);
   await record('a', bytes);
   await waitFor(() => spool.status().stored === 1, 'stored');
-  const [put] = sent(proxy, 'PUT', 'acme/a.wav');
+  const [put] = sent(proxy, 'PUT', A_KEY);
   t.equal(put?.headers['x-amz-server-side-encryption'], 'aws:kms');
   t.equal(put?.headers['x-amz-server-side-encryption-aws-kms-key-id'], 'k1');
   t.same(JSON.parse(Buffer.from(String(put?.headers['x-amz-server-side-encryption-context']), 'base64').toString()), { tenant: 'acme' });
@@ -105,7 +108,7 @@ t.test('SSE-KMS: the PUT names the key and its context; Content-MD5 and x-amz-ch
   t.notOk(put?.headers['x-amz-meta-fsrecd-meta'], 'no metadata in the (unencrypted) headers');
   const personal = Object.entries(put?.headers ?? {}).filter(([k, v]) => k.startsWith('x-amz-meta-') && /1001|1002|srcnum|dstnum|user|device|reasons/.test(`${k}=${String(v)}`));
   t.same(personal, [], 'no number, user, device or reason in any header');
-  const [json] = sent(proxy, 'PUT', 'acme/a.wav.json');
+  const [json] = sent(proxy, 'PUT', `${A_KEY}.json`);
   t.equal(json?.headers['x-amz-server-side-encryption'], 'aws:kms', 'the metadata object is written, encrypted like the audio');
   // s3rver ignores SSE: its ETag is the MD5, yet with SSE-KMS configured the ETag is not taken as one.
   t.equal(spool.journal.entries.get('a')?.verifiedBy, 'size-and-claimed-sha256', 'verified by size and the SHA-256 read back (s3rver keeps no checksum)');
@@ -115,7 +118,7 @@ t.test('SSE-S3: AES256 on the PUT; its ETag is still the MD5', async (t) => {
   const { proxy, spool, record } = await rig(t, { type: 's3' });
   await record('a', randomBytes(1000));
   await waitFor(() => spool.status().stored === 1, 'stored');
-  t.equal(sent(proxy, 'PUT', 'acme/a.wav')[0]?.headers['x-amz-server-side-encryption'], 'AES256');
+  t.equal(sent(proxy, 'PUT', A_KEY)[0]?.headers['x-amz-server-side-encryption'], 'AES256');
   t.equal(spool.journal.entries.get('a')?.verifiedBy, 'md5');
 });
 
@@ -126,10 +129,10 @@ t.test('SSE-C: the customer key goes with the PUT, the HEAD and the GET, and nev
   const bytes = randomBytes(5000);
   await record('a', bytes);
   await waitFor(() => spool.status().stored === 1, 'stored');
-  const read = Buffer.concat(await (await target.open('acme/a.wav')).toArray());
+  const read = Buffer.concat(await (await target.open(A_KEY)).toArray());
   t.ok(read.equals(bytes), 'read back through the target');
   for (const [method, what] of [['PUT', 'the upload'], ['HEAD', 'the verifying HEAD'], ['GET', 'a download']] as const) {
-    const r = sent(proxy, method, 'acme/a.wav').at(-1);
+    const r = sent(proxy, method, A_KEY).at(-1);
     t.equal(r?.headers['x-amz-server-side-encryption-customer-algorithm'], 'AES256', `${what}: algorithm`);
     t.equal(r?.headers['x-amz-server-side-encryption-customer-key'], key.toString('base64'), `${what}: key`);
     t.equal(r?.headers['x-amz-server-side-encryption-customer-key-md5'], sse.keyMd5, `${what}: key MD5`);
@@ -148,14 +151,14 @@ t.test('an ETag that is not the MD5 (as SSE-KMS gives): verified by the SHA-256 
   };
   const right = createHash('sha256').update(bytes).digest('base64');
   const wrong = createHash('sha256').update('other bytes').digest('base64');
-  const lie = proxy.add((r) => r.key === 'acme/a.wav' && (r.method === 'PUT' || r.method === 'HEAD'), { kind: 'reply-headers', edit: kmsLike(wrong) }, Number.POSITIVE_INFINITY);
+  const lie = proxy.add((r) => r.key === A_KEY && (r.method === 'PUT' || r.method === 'HEAD'), { kind: 'reply-headers', edit: kmsLike(wrong) }, Number.POSITIVE_INFINITY);
   const m = await record('a', bytes);
   await waitFor(() => lie.hits >= 4, 'verifications against a SHA-256 that disagrees');
   t.equal(spool.status().stored, 0, 'not stored while the server\'s SHA-256 disagrees');
   t.ok(existsSync(m.path), 'the local copy stays');
   t.match(spool.status().lastError, /stored sha256 .* local /);
   proxy.clear();
-  proxy.add((r) => r.key === 'acme/a.wav' && (r.method === 'PUT' || r.method === 'HEAD'), { kind: 'reply-headers', edit: kmsLike(right) }, Number.POSITIVE_INFINITY);
+  proxy.add((r) => r.key === A_KEY && (r.method === 'PUT' || r.method === 'HEAD'), { kind: 'reply-headers', edit: kmsLike(right) }, Number.POSITIVE_INFINITY);
   spool.retryNow();
   await waitFor(() => spool.status().stored === 1, 'stored once the SHA-256 agrees');
   t.equal(spool.journal.entries.get('a')?.verifiedBy, 'sha256', 'by the checksum the server computed, not the random ETag');
@@ -166,10 +169,10 @@ t.test('without SSE an ETag that is not the MD5 of the bytes never verifies', as
   const { proxy, spool, record, direct } = await rig(t, undefined);
   // The read-back asks a listing first (then a HEAD where the listed ETag is not the MD5 sent): both lie.
   proxy.add(on.list(), { kind: 'wrong-etag' }, Number.POSITIVE_INFINITY);
-  const lie = proxy.add((r) => r.key === 'acme/a.wav' && r.method === 'HEAD', { kind: 'reply-headers', edit: (h) => (h.etag = `"${randomBytes(16).toString('hex')}"`) }, Number.POSITIVE_INFINITY);
+  const lie = proxy.add((r) => r.key === A_KEY && r.method === 'HEAD', { kind: 'reply-headers', edit: (h) => (h.etag = `"${randomBytes(16).toString('hex')}"`) }, Number.POSITIVE_INFINITY);
   const m = await record('a', Buffer.from('the audio of a'));
   await waitFor(() => lie.hits >= 3, 'several verifications');
   t.equal(spool.status().stored, 0);
   t.ok(existsSync(m.path), 'the local copy stays');
-  t.same(await objectBytes(direct, 'acme/a.wav'), Buffer.from('the audio of a'), 'the object itself is there once');
+  t.same(await objectBytes(direct, A_KEY), Buffer.from('the audio of a'), 'the object itself is there once');
 });
