@@ -492,6 +492,10 @@ export class SqliteIndex implements RecordingIndex {
     eq('trigger', q.trigger);
     eq('state', q.state);
     eq('tenant', q.tenant);
+    if (q.node !== undefined && this.#db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+      // A read-only open (the CLI) of a file the daemon has not migrated yet: it has no node column.
+      throw new Error(`${this.path} is an index from an older fsrecd without nodes: start the daemon once (it migrates the file) to filter by node`);
+    }
     eq('node', q.node);
     eq('user', q.user);
     eq('device', q.device);

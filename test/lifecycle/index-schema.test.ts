@@ -92,5 +92,6 @@ t.test('a read-only open (the CLI) reads a schema-4 file an older daemon has not
   t.same((await reader.query({ limit: 10 })).recordings.map((e) => e.id), ['b', 'a']);
   t.equal((await reader.get('a'))?.node, 'pbx1', 'the document has the node');
   t.same(await reader.counts(), { total: 2, byState: { stored: 2 } });
+  await t.rejects(reader.query({ limit: 10, node: 'pbx1' }), /older fsrecd without nodes: start the daemon once/, 'the node filter says why it cannot work yet');
   t.equal(userVersion(path), 4, 'a reader changes nothing');
 });

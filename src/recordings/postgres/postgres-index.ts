@@ -386,6 +386,9 @@ export class PostgresIndex implements RecordingIndex {
   async optimize(): Promise<void> {
     await this.#settle();
     await this.#pool.query('ANALYZE recordings');
+    // Bulk writes leave trigram entries in the GIN index's pending list, which every search then scans:
+    // merged now rather than at autovacuum's next visit.
+    await this.#pool.query('SELECT gin_clean_pending_list(c.oid) FROM pg_class c WHERE c.relname = $1 AND c.relkind = $2', [TRIGRAM_INDEX, 'i']);
   }
 
   // ---- reads -----------------------------------------------------------------------------------------
