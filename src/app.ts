@@ -17,7 +17,7 @@ import type { Spool } from './spool/spool';
 import { ToggleStore } from './state/toggle-store';
 import { Access } from './http/access';
 import { startHttp } from './http/server';
-import type { RecordingIndex } from './recordings/index-db';
+import type { RecordingIndex } from './recordings/index-store';
 import type { RecordingStore } from './storage/target';
 import { faultsFromEnv, type Faults } from './durability/faults';
 import { openSpoolSide } from './wiring/spool-side';
@@ -116,7 +116,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
   const hooks = new HookDispatcher({ hooks: cfg.hooks ?? [], stateDir: cfg.stateDir, store: target, storageType: cfg.storage.type, urlExpirySeconds: cfg.http.urlExpirySeconds, log, metrics, faults });
   bus.on('stored', (e) => hooks.onStored(e));
   await hooks.open({ stored: () => [...spool.journal.entries.values()].filter((e) => e.state === 'stored' && spool.journal.durableState(e.id) === 'stored'), has: (id) => spool.journal.entries.has(id) });
-  if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.path });
+  if (index.rebuilt) log.warn('recordings index was from another version and is rebuilt from the journal; run fsrecd recordings reindex to add what only storage knows', { index: index.location });
   const toggles = await ToggleStore.open(cfg.stateDir, log, faults);
   let namePath: NamePath = recordingNamer(cfg);
   const esl = createEslClient(
@@ -198,7 +198,7 @@ export async function startFsrecd(opts: StartOptions): Promise<Fsrecd> {
       await esl.close();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
       await opts.watcher?.stop();
-      index.close();
+      await index.close();
       await systemd?.close(2000);
     },
   };

@@ -12,7 +12,7 @@ import { renderForCli } from '../naming/namer';
 import { DEFAULT_OBJECT_KEY } from '../naming/object-key';
 import { namingRenderChecks } from '../naming/template-check';
 import { buildNamingVars } from '../naming/variables';
-import type { RecordingIndex } from '../recordings/index-db';
+import type { RecordingIndex } from '../recordings/index-store';
 import { lockOwner, SpoolLockedError } from '../spool/lock';
 import type { Spool } from '../spool/spool';
 import { say } from '../terminal/table';
@@ -191,8 +191,9 @@ export function registerCommands(program: Command): void {
       say(`recordings in progress: ${s.inProgress}`);
       say(`backlog: ${s.backlogFiles} file(s), ${s.backlogBytes} bytes, oldest ${s.oldestAgeSeconds} s`);
       say(`journal (entries of the last ${cfg.upload.journalKeepDays} days and everything unfinished): stored ${s.stored}, lost ${s.lost}`);
-      const counts = index.counts();
-      say(`recordings index: ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
+      const counts = await index.counts();
+      await index.close();
+      say(`recordings index (${index.engine} ${index.location}): ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
       const last = [...spool.journal.entries.values()].filter((e) => e.lastError && (e.state === 'finished' || e.state === 'uploading')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       say(`last upload error: ${last?.lastError ?? 'none'}`);
       for (const line of await hooksStatusLines(cfg)) say(line);
@@ -208,7 +209,7 @@ export function registerCommands(program: Command): void {
       const cfg = await requireConfig(configPath(cmd));
       const owner = await lockOwner(cfg.stateDir);
       if (owner !== undefined) process.exit(await syncThroughDaemon(cfg, owner, Number(opts.timeout) * 1000));
-      const { spool } = await openSpool(configPath(cmd), createLogger('warn')).catch((err: unknown) => {
+      const { spool, index } = await openSpool(configPath(cmd), createLogger('warn')).catch((err: unknown) => {
         if (err instanceof SpoolLockedError) {
           console.error(`${err.message}: it uploads by itself; run fsrecd sync again to ask it`);
           process.exit(1);
@@ -223,6 +224,7 @@ export function registerCommands(program: Command): void {
         else say(line);
       });
       if (tty) say('');
+      await index.close();
       say(`backlog now ${s.backlogFiles} file(s); stored ${s.stored}, lost ${s.lost}${s.lastError ? `; last error: ${s.lastError}` : ''}`);
       process.exit(s.backlogFiles === 0 ? 0 : 1);
     });

@@ -14,7 +14,7 @@ import type { FsrecdConfig } from '../config/types';
 import { createLogger } from '../log';
 import { entryFromJournal } from '../recordings/entry-from';
 import type { RecordingIndex } from '../recordings/index-store';
-import { describeIndex, indexPath, openIndex } from '../recordings/open-index';
+import { indexLocation, indexPath, openIndex } from '../recordings/open-index';
 import { copyIndex } from '../recordings/copy-index';
 import { SqliteIndex } from '../recordings/index-db';
 import { downloadName, mediaOf } from '../recordings/media';
@@ -338,7 +338,7 @@ export function registerRecordingsCommands(program: Command): void {
       await index.close();
       say(`${store.describe()}: ${report.objects} object(s), ${report.recordings} recording(s) indexed (${report.withoutMetadata} without metadata), ${report.removed} gone from storage removed; deleted recordings stay as tombstones${report.holdsRestored ? `; ${report.holdsRestored} legal hold(s) restored from storage` : ''}`);
       say(`journal: ${fromJournal} recording(s) not stored yet`);
-      say(`index ${describeIndex(cfg)}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      say(`index ${indexLocation(cfg)}: ${counts.total} recording(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
 
   rec
@@ -356,7 +356,7 @@ export function registerRecordingsCommands(program: Command): void {
         const tty = process.stderr.isTTY;
         const r = await copyIndex(from, to, { copyAuditOverExisting: !!opts.auditAgain, onProgress: (p) => tty && process.stderr.write(`\r${p.recordings} recording(s)…`) });
         if (tty) process.stderr.write('\n');
-        say(`${source} → ${describeIndex(cfg)}: ${r.recordings} recording(s), ${r.tombstones} tombstone(s), ${r.holds} legal hold(s), ${r.auditSkipped ? 'audit trail NOT copied (the target has one; --audit-again copies it anyway)' : `${r.auditEvents} audit event(s)`}`);
+        say(`${source} → ${indexLocation(cfg)}: ${r.recordings} recording(s), ${r.tombstones} tombstone(s), ${r.holds} legal hold(s), ${r.auditSkipped ? 'audit trail NOT copied (the target has one; --audit-again copies it anyway)' : `${r.auditEvents} audit event(s)`}`);
       } finally {
         await from.close();
         await to.close();

@@ -11,7 +11,7 @@ import type { Metrics } from '../metrics';
 import { entryFromJournal } from '../recordings/entry-from';
 import type { RecordingIndex } from '../recordings/index-store';
 import { syncIndexFromJournal } from '../recordings/journal-sync';
-import { describeIndex, openIndex } from '../recordings/open-index';
+import { indexLocation, openIndex } from '../recordings/open-index';
 import { ReachableIndex } from '../recordings/reachable-index';
 import type { Journal } from '../spool/journal';
 import type { Bus } from '../bus';
@@ -47,7 +47,7 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
   const index: RecordingIndex = shared
     ? new ReachableIndex({
         engine: 'postgres',
-        location: describeIndex(cfg),
+        location: indexLocation(cfg),
         connect: () => openIndex(cfg, { log }),
         log,
         metrics: opts.metrics,

@@ -73,7 +73,7 @@ t.test('status and sync read and drain the journal', async (t) => {
   t.equal(status.status, 0);
   t.match(status.stdout, /FreeSWITCH: unknown \(http\.listen is off/);
   t.match(status.stdout, /backlog: 1 file\(s\), 1000 bytes/);
-  t.match(status.stdout, /^recordings index: 1 \(finished 1\)$/m);
+  t.match(status.stdout, /^recordings index \(sqlite \S+recordings\.sqlite\): 1 \(finished 1\)$/m);
 
   const sync = run('sync', '--config', join(dir, 'fsrecd.yml'));
   t.equal(sync.status, 0, sync.stderr);

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Pool, type PoolConfig } from 'pg';
+import { parsePostgresUrl as parseConfiguredUrl } from '../../config/index-config';
 import type { PostgresIndexConfig, PostgresTlsConfig } from '../../config/types';
 
 /** Where a message about the index goes: a winston Logger fits, so does a test's callback object. */
@@ -23,33 +24,13 @@ interface Endpoint {
   user?: string;
 }
 
-/** Query parameters the URL may carry; everything else has its own config key (or none). */
-const URL_PARAMS = new Set(['host']);
 
-/** The URL as the config gives it, checked: a password in it is refused, so is anything pg would read past the config. */
+/** The URL as the configuration reader checked it (src/config/index-config.ts): one reading of it, one set of rules. */
 export function parsePostgresUrl(url: string): Endpoint {
-  let u: URL;
-  try {
-    // postgres://user@/db?host=/run/postgresql (a socket directory, no host in the authority) is libpq's
-    // form; WHATWG URLs want a host there, so a stand-in fills it (?host= then says where).
-    u = new URL(url.replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)\//, '$1localhost/'));
-  } catch {
-    throw new Error(`index.postgres.url is not a URL: ${JSON.stringify(url)} (expected postgres://user@host:5432/database)`);
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new Error(`index.postgres.url must start with postgres:// (got ${u.protocol}//)`);
-  if (u.password !== '') {
-    throw new Error('index.postgres.url holds a password: remove it from the URL and put it in the file index.postgres.password_file names (or the variable index.postgres.password_env names)');
-  }
-  for (const key of u.searchParams.keys()) {
-    if (!URL_PARAMS.has(key)) throw new Error(`index.postgres.url: parameter ${key} is not accepted (TLS is index.postgres.tls, timeouts and pool size have their own keys)`);
-  }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (database === '') throw new Error('index.postgres.url names no database (postgres://user@host:5432/DATABASE)');
-  // A Unix socket directory goes in ?host=/run/postgresql or as an encoded host (%2Frun%2Fpostgresql).
-  const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname.replace(/^\[(.*)\]$/, '$1'));
-  const port = u.port === '' ? 5432 : Number(u.port);
-  const endpoint: Endpoint = { host: host === '' ? 'localhost' : host, port, database };
-  if (u.username !== '') endpoint.user = decodeURIComponent(u.username);
+  const parsed = parseConfiguredUrl(url);
+  if ('problem' in parsed) throw new Error(`index.postgres.url: ${parsed.problem}`);
+  const endpoint: Endpoint = { host: parsed.host.replace(/^\[(.*)\]$/, '$1'), port: parsed.port, database: parsed.database };
+  if (parsed.user !== undefined) endpoint.user = parsed.user;
   return endpoint;
 }
 
