@@ -11,7 +11,7 @@ import type { FoundFile } from './scan-decision';
  * run that dies before the adoption is journaled adopts the same file under the same id again (and the
  * storage, finding that id's bytes already stored, stores nothing twice).
  */
-export function adoptedMeta(file: FoundFile, rel: string): RecordingMeta {
+export function adoptedMeta(file: FoundFile, rel: string, node = ''): RecordingMeta {
   const { path, mtimeMs } = file;
   const base = rel.split('/').pop() ?? rel;
   const identity = createHash('sha256').update(`${file.dev}:${file.ino}:${file.size}:${mtimeMs}:${path}`).digest('hex').slice(0, 24);
@@ -29,7 +29,7 @@ export function adoptedMeta(file: FoundFile, rel: string): RecordingMeta {
     network: 'internal',
     domain: '',
     tenantUuid: rel.includes('/') ? (rel.split('/')[0] as string) : '',
-    node: '',
+    node,
     reasons: ['adopted from spool_dir'],
     onDemand: false,
     startedAt: new Date(mtimeMs).toISOString(),

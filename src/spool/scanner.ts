@@ -37,6 +37,8 @@ export interface ScannerOptions {
   recordedPaths?: () => Promise<ReadonlySet<string> | undefined>;
   /** The recorder follows this path and will hear its RECORD_STOP. */
   recorderFollows?: (path: string) => boolean;
+  /** The node an adopted file is recorded as ('' when unknown). */
+  node: string;
 }
 
 type Candidate = { file: FoundFile; finish?: JournalEntry; cause?: string } | { vanished: JournalEntry };
@@ -106,7 +108,7 @@ export class Scanner {
         continue;
       }
       const rel = relative(this.opts.spoolDir, file.path).split('\\').join('/');
-      const meta = adoptedMeta(file, rel);
+      const meta = adoptedMeta(file, rel, this.opts.node);
       log.info('adopting a recording no journal entry can act on', { path: file.path });
       await this.opts.writes.persist({ id: meta.id, state: 'recording', meta, key: this.opts.target.keyFor(meta), attempts: 0, updatedAt: '', adopted: true });
       await sink.finished(meta, { endedAt: new Date(file.mtimeMs).toISOString(), durationMs: 0, completionCause: 'adopted' });

@@ -53,6 +53,11 @@ export interface SpoolOptions {
   recorderFollows?: (path: string) => boolean;
   /** Take state_dir's lock (one owner of the journal at a time); off only for read-only commands. */
   lock?: boolean;
+  /**
+   * The node files found in spool_dir belong to (this host: FreeSWITCH-Hostname is its hostname), so an
+   * adopted recording's default key and index row name it like every other of this node's recordings.
+   */
+  node?: string;
 }
 
 export interface DrainProgress {
@@ -106,6 +111,7 @@ export class Spool implements RecordingSink {
       stopped: () => this.#stopped,
       recordedPaths: opts.recordedPaths,
       recorderFollows: opts.recorderFollows,
+      node: opts.node ?? '',
     });
     this.#disk = new DiskCheck({ spoolDir: opts.spoolDir, stateDir: opts.stateDir, warnPercent: upload.diskWarnPercent, log, metrics });
     metrics.onCollect(() => publishStatus(metrics, this.status()));

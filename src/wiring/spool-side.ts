@@ -5,6 +5,7 @@
  * in batches), and
  * caught up once at open with what happened while nothing was listening (or after the index was removed).
  */
+import { hostname } from 'node:os';
 import type { FsrecdConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -79,6 +80,8 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
     excludeDirs: [cfg.stateDir, ...(cfg.storage.type === 'local' ? [cfg.storage.dir] : [])],
     recordedPaths: opts.recordedPaths,
     recorderFollows: opts.recorderFollows,
+    // fsrecd runs beside its FreeSWITCH, whose FreeSWITCH-Hostname is this host's name.
+    node: hostname(),
     onJournal: (e) => (opts.bus ? opts.bus.emit('journaled', e) : follow(e)),
     onStored: (e) => opts.bus?.emit('stored', e),
   });

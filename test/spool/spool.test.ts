@@ -109,6 +109,22 @@ t.test('restart: in-flight work resumes; a file nobody journaled is adopted once
   t.ok(existsSync(fresh), 'a file still being written is left alone');
 });
 
+t.test('a file found in the spool is adopted as this node\'s: its default key and its entry name the node', async (t) => {
+  const { dir, spoolDir, stored } = setup(t);
+  mkdirSync(join(spoolDir, 'tenant'), { recursive: true });
+  const orphan = join(spoolDir, 'tenant', 'dialplan-recording.wav');
+  writeFileSync(orphan, 'dialplan audio');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(orphan, old, old);
+  const nodes: string[] = [];
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload, target: new LocalTarget(stored), log: silentLogger(), metrics: new Metrics(), node: 'pbx-b', onJournal: (e) => nodes.push(e.meta.node) });
+  await spool.start();
+  t.teardown(() => spool.stop(100));
+  await waitFor(() => spool.status().stored === 1, 'the orphan adopted and stored');
+  t.ok(existsSync(join(stored, 'pbx-b', 'tenant', 'dialplan-recording.wav')), 'stored below the node, as a recording the daemon started would be');
+  t.ok(nodes.length > 0 && nodes.every((n) => n === 'pbx-b'), 'every journal step names the node (the shared index lists it under pbx-b)');
+});
+
 t.test('journal entries that need nothing more are forgotten after journal_keep_days; the index keeps them', async (t) => {
   const { dir, spoolDir, stored } = setup(t);
   let now = Date.now();
