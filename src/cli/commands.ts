@@ -13,6 +13,7 @@ import { DEFAULT_OBJECT_KEY } from '../naming/object-key';
 import { namingRenderChecks } from '../naming/template-check';
 import { buildNamingVars } from '../naming/variables';
 import type { RecordingIndex } from '../recordings/index-store';
+import { IndexUnavailableError } from '../recordings/reachable-index';
 import { lockOwner, SpoolLockedError } from '../spool/lock';
 import type { Spool } from '../spool/spool';
 import { say } from '../terminal/table';
@@ -191,9 +192,11 @@ export function registerCommands(program: Command): void {
       say(`recordings in progress: ${s.inProgress}`);
       say(`backlog: ${s.backlogFiles} file(s), ${s.backlogBytes} bytes, oldest ${s.oldestAgeSeconds} s`);
       say(`journal (entries of the last ${cfg.upload.journalKeepDays} days and everything unfinished): stored ${s.stored}, lost ${s.lost}`);
-      const counts = await index.counts();
+      // A shared index that does not answer is said as such: the spool's state above is what matters most.
+      const counts = await index.counts().catch((err: unknown) => (err instanceof IndexUnavailableError ? err : Promise.reject(err)));
       await index.close();
-      say(`recordings index (${index.engine} ${index.location}): ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
+      if (counts instanceof IndexUnavailableError) say(`recordings index: ${counts.message}`);
+      else say(`recordings index (${index.engine} ${index.location}): ${counts.total} (${Object.entries(counts.byState).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty'})`);
       const last = [...spool.journal.entries.values()].filter((e) => e.lastError && (e.state === 'finished' || e.state === 'uploading')).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
       say(`last upload error: ${last?.lastError ?? 'none'}`);
       for (const line of await hooksStatusLines(cfg)) say(line);

@@ -41,10 +41,11 @@ export interface SpoolSide {
 export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> {
   const { config: cfg, log } = opts;
   const target = createStorageTarget(cfg.storage, log);
-  // The daemon records whether or not a shared index database answers (see ReachableIndex); a command fails plainly.
+  // The daemon records, and fsrecd sync uploads, whether or not a shared index database answers (see ReachableIndex).
   let journalLoaded: (j: Journal) => void = () => undefined;
   const loaded = new Promise<Journal>((resolve) => (journalLoaded = resolve));
-  const shared = opts.bus !== undefined && cfg.index?.type === 'postgres';
+  let catchUp: Promise<void> = Promise.resolve();
+  const shared = cfg.index?.type === 'postgres';
   const index: RecordingIndex = shared
     ? new ReachableIndex({
         engine: 'postgres',
@@ -52,8 +53,9 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
         connect: () => openIndex(cfg, { log }),
         log,
         metrics: opts.metrics,
-        onConnected: async (inner) => {
-          await syncIndexFromJournal(inner, await loaded);
+        onConnected: (inner) => {
+          catchUp = loaded.then((journal) => syncIndexFromJournal(inner, journal)).then(() => undefined);
+          return catchUp;
         },
       })
     : await openIndex(cfg, { log });
@@ -87,5 +89,7 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
   });
   journalLoaded(spool.journal);
   if (!shared) await syncIndexFromJournal(index, spool.journal);
+  // A command closes the index soon after: the catch-up (if the database answered) finishes first. The daemon goes on.
+  else if (!opts.bus) await catchUp.catch(() => undefined);
   return { target, index, spool };
 }

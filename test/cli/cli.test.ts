@@ -82,3 +82,31 @@ t.test('status and sync read and drain the journal', async (t) => {
   t.ok(existsSync(join(dir, 'stored', meta.node, meta.relativePath)), 'stored under the default key: the node, then the relative path');
   t.notOk(existsSync(path), 'local copy removed');
 });
+
+t.test('status and sync with a shared index database that does not answer: the spool is shown and drained all the same', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fsrecd-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const spoolDir = join(dir, 'spool');
+  mkdirSync(spoolDir, { recursive: true });
+  writeFileSync(join(dir, 'pg-password'), 'secret\n');
+  // Port 1: nothing listens there (connections are refused at once).
+  writeFileSync(join(dir, 'fsrecd.yml'), `spool_dir: spool\nstate_dir: state\nhttp: {listen: null}\nstorage: {type: local, dir: stored}\nindex: {type: postgres, postgres: {url: "postgres://fsrecd@127.0.0.1:1/fsrecd", password_file: pg-password, connect_timeout_ms: 1000}}\n`);
+  const spool = await Spool.open({ stateDir: join(dir, 'state'), spoolDir, upload: { concurrency: 1, retryMinMs: 10, retryMaxMs: 10, keepLocalDays: 0, journalKeepDays: 7, diskWarnPercent: 99, orphanStableMs: 60_000, healthMaxBacklog: 5 }, target: new LocalTarget(join(dir, 'stored')), log: silentLogger(), metrics: new Metrics() });
+  const path = join(spoolDir, 'b.wav');
+  writeFileSync(path, 'y'.repeat(500));
+  const meta = { id: 'b', callUuid: 'c', legUuid: 'l', path, relativePath: 'b.wav', format: 'wav', srcnum: '1', dstnum: '2', callerName: '', direction: 'inbound' as const, network: 'internal' as const, domain: 'd', tenantUuid: 't', node: 'n', reasons: [], onDemand: false, startedAt: new Date().toISOString() };
+  await spool.started(meta);
+  await spool.finished(meta, { endedAt: new Date().toISOString(), durationMs: 1, completionCause: 'success-silence' });
+  await spool.stop(10);
+
+  const status = run('status', '--config', join(dir, 'fsrecd.yml'));
+  t.equal(status.status, 0, status.stderr);
+  t.match(status.stdout, /backlog: 1 file\(s\), 500 bytes/);
+  t.match(status.stdout, /^recordings index: the recordings index \(postgres postgres:\/\/fsrecd@127\.0\.0\.1:1\/fsrecd\) is not reachable: cannot connect/m);
+
+  const sync = run('sync', '--config', join(dir, 'fsrecd.yml'));
+  t.equal(sync.status, 0, sync.stderr);
+  t.match(sync.stdout, /backlog now 0 file\(s\); stored 1, lost 0/, 'uploaded without the index');
+  t.ok(existsSync(join(dir, 'stored', meta.node, meta.relativePath)));
+  t.match(sync.stdout + sync.stderr, /recordings index unreachable: recording goes on/, 'the outage is said');
+});
