@@ -7,13 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ObjectLifecycle } from '../storage/object-lifecycle';
 
-export interface ClusterLock {
-  /** Takes the lock, or renews it when this holder has it; false when another holder has it. */
-  acquire(): Promise<boolean>;
-  /** Gives it up (only if this holder has it). */
-  release(): Promise<void>;
-  describe(): string;
-}
+// What a lock is lives with the index, which offers one (a PostgreSQL advisory lock); the lease is the other kind.
+import type { ClusterLock } from '../recordings/index-store';
+export type { ClusterLock };
 
 export interface Lease {
   holder: string;

@@ -9,7 +9,6 @@
  * it only fills in; `follow` batches writes, and every other call of the same object first writes what was
  * followed, so this process reads what it was told.
  */
-import type { ClusterLock } from '../lifecycle/cluster-lock';
 import type { NewAuditEvent } from './audit-table';
 import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
@@ -33,6 +32,15 @@ export interface AuditLog {
 }
 
 export type IndexEngine = 'sqlite' | 'postgres';
+
+/** One holder at a time across every node (retention runs under it). */
+export interface ClusterLock {
+  /** Takes the lock, or renews it when this holder has it; false when another holder has it. */
+  acquire(): Promise<boolean>;
+  /** Gives it up (only if this holder has it). */
+  release(): Promise<void>;
+  describe(): string;
+}
 
 export interface RecordingIndex {
   readonly engine: IndexEngine;

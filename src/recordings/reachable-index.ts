@@ -8,10 +8,9 @@
  *  - answers every read with IndexUnavailableError while it is not connected (the API says 503).
  * `onConnected` runs after each (re)connection: the daemon catches the index up from the journal there.
  */
-import type { ClusterLock } from '../lifecycle/cluster-lock';
 import type { Metrics } from '../metrics';
 import type { NewAuditEvent } from './audit-table';
-import type { AuditLog, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
+import type { AuditLog, ClusterLock, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
 import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
 export class IndexUnavailableError extends Error {

@@ -7,7 +7,7 @@
  * The cost: one pool connection per held lock, so the pool needs one more connection than the queries use.
  */
 import type { Pool, PoolClient } from 'pg';
-import type { ClusterLock } from '../../lifecycle/cluster-lock';
+import type { ClusterLock } from '../index-store';
 import type { IndexLog } from './connection';
 import { lockKey } from './lock-key';
 

@@ -19,10 +19,9 @@
  *   connect: a recording another node stores during this node's reindex is not dropped by endGeneration.
  */
 import type { Pool, PoolClient } from 'pg';
-import type { ClusterLock } from '../../lifecycle/cluster-lock';
 import { summarizeConversation } from '../conversation';
 import { FOLLOW_BATCH_MS } from '../index-db';
-import type { AuditLog, IndexCounts, RecordingIndex, RetentionCandidates } from '../index-store';
+import type { AuditLog, ClusterLock, IndexCounts, RecordingIndex, RetentionCandidates } from '../index-store';
 import type { ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from '../types';
 import { AdvisoryLock } from './advisory-lock';
 import { PostgresAuditLog } from './audit-log';
