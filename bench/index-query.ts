@@ -117,7 +117,7 @@ async function time(index: RecordingIndex, q: RecordingQuery, runs: number): Pro
   return { rows, p50: at(0.5), p99: at(0.99), max: ms[ms.length - 1] as number };
 }
 
-export async function measureIndexQueries(n: number, runs = 30, target: BenchIndexTarget = sqliteBenchTarget()): Promise<IndexBench> {
+export async function measureIndexQueries(n: number, runs = 200, target: BenchIndexTarget = sqliteBenchTarget()): Promise<IndexBench> {
   try {
     let index = await target.open();
     const t0 = Date.now();
@@ -175,7 +175,7 @@ if (require.main === module) {
     for (const engine of engines) {
       // Loaded only when measured: the PostgreSQL target starts a throw-away server.
       const target = engine === 'postgres' ? await (await import('./index-postgres')).postgresBenchTarget() : sqliteBenchTarget();
-      printIndexBench(await measureIndexQueries(n, 30, target));
+      printIndexBench(await measureIndexQueries(n, 200, target));
     }
   })().catch((err: unknown) => {
     console.error(err);
