@@ -52,6 +52,12 @@ export function metricValue(text: string, name: string): number {
   return sum;
 }
 
+/** The node options systemd/fsrecd.service gives the daemon (Environment=NODE_OPTIONS=…). */
+export function unitNodeOptions(): string {
+  const unit = readFileSync(join(__dirname, '..', 'systemd', 'fsrecd.service'), 'utf8');
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? '';
+}
+
 /**
  * Starts the daemon on `yaml` (which must not set `http`: the listener is set here) and waits until its
  * event socket is connected. `nodeArgs` go to node (default: BENCH_DAEMON_NODE_ARGS).
@@ -61,8 +67,9 @@ export async function startDaemonProcess(dir: string, yaml: string, opts: { logL
   const config = join(dir, 'fsrecd.yml');
   writeFileSync(config, `${yaml}\nhttp: {listen: "127.0.0.1:${httpPort}", metrics_without_auth: true}\n`);
   const cli = join(__dirname, '..', 'dist', 'cli.js');
-  // BENCH_DAEMON_NODE_ARGS: node options for the daemon in an experiment (--cpu-prof, --max-semi-space-size=…).
-  const nodeArgs = opts.nodeArgs ?? (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // As the unit runs it (its NODE_OPTIONS), unless BENCH_DAEMON_NODE_ARGS says otherwise for an experiment
+  // (--cpu-prof, another --max-semi-space-size=…; "" for Node's defaults).
+  const nodeArgs = opts.nodeArgs ?? (process.env.BENCH_DAEMON_NODE_ARGS ?? unitNodeOptions()).split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, '--config', config, 'run', '--log-level', opts.logLevel ?? 'info'], {
     // BENCH_DAEMON_STDOUT: a file for the daemon's log (and --trace-gc lines) in an experiment; else dropped.
     stdio: ['ignore', process.env.BENCH_DAEMON_STDOUT ? openSync(process.env.BENCH_DAEMON_STDOUT, 'w') : 'ignore', 'pipe'],
