@@ -49,6 +49,8 @@ install -m 0755 "$NODE_BIN" "$lib/node"
 if command -v strip >/dev/null; then strip "$lib/node"; fi
 # The shipped Node must load the shipped addon: checked now, not on the first start.
 "$lib/node" -e "new (require('$lib/node_modules/better-sqlite3'))(':memory:').close()"
+# And the PostgreSQL client a shared index (index.type: postgres) loads only when configured.
+"$lib/node" -e "require('$lib/node_modules/pg')"
 
 install -m 0755 packaging/deb/fsrecd.sh "$stage/usr/bin/fsrecd"
 sed -e 's|/usr/local/bin/fsrecd|/usr/bin/fsrecd|g' -e 's|/usr/local/share/doc|/usr/share/doc|g' \
