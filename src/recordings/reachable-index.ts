@@ -6,7 +6,7 @@
  *  - keeps the steps told to `follow` meanwhile (the latest per recording) and hands them over once connected
  *    (once connected, the engine itself keeps a step a dropped connection refused: see PostgresIndex);
  *  - answers every read with IndexUnavailableError while it is not connected (the API says 503).
- * `onConnected` runs after each (re)connection: the daemon catches the index up from the journal there.
+ * `onConnected` runs once connected: the daemon catches the index up from the journal there.
  */
 import type { Metrics } from '../metrics';
 import type { NewAuditEvent } from './audit-table';
@@ -65,7 +65,7 @@ export class ReachableIndex implements RecordingIndex {
   }
 
   #publish(): void {
-    this.o.metrics?.set('fsrecd_index_reachable', 'Whether the shared recordings index answered the last connection attempt (1) or not (0)', this.#inner ? 1 : 0);
+    this.o.metrics?.set('fsrecd_index_reachable', 'Whether the shared recordings index has answered since the start (1) or not yet (0); a later outage shows as fsrecd_index_steps_pending growing', this.#inner ? 1 : 0);
     this.o.metrics?.set('fsrecd_index_steps_pending', 'Journal steps the recordings index has not taken yet (growing: the database is away)', this.followPending);
   }
 
