@@ -6,7 +6,7 @@
 import { Client } from 'pg';
 import { PostgresIndex } from '../src/recordings/postgres/postgres-index';
 import { startPostgres } from '../test/helpers/postgres-server';
-import type { BenchIndexTarget } from './index-query';
+import type { BenchIndexTarget } from './index-targets';
 
 export async function postgresBenchTarget(): Promise<BenchIndexTarget> {
   const pg = await startPostgres();

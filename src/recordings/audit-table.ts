@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { AuditLog } from './index-store';
-import type { AuditAction, AuditEvent, AuditPage, AuditQuery } from './types';
+import type { AuditAction, AuditEvent, AuditPage, AuditQuery, NewAuditEvent } from './types';
 
 export const AUDIT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit (
@@ -47,7 +47,6 @@ function eventOf(r: AuditRow): AuditEvent {
   return e;
 }
 
-export type NewAuditEvent = Omit<AuditEvent, 'seq'>;
 
 export class AuditTable implements AuditLog {
   constructor(private readonly db: Database.Database) {}

@@ -9,8 +9,7 @@
  * it only fills in; `follow` batches writes, and every other call of the same object first writes what was
  * followed, so this process reads what it was told.
  */
-import type { NewAuditEvent } from './audit-table';
-import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
+import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, NewAuditEvent, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
 export interface IndexCounts {
   total: number;

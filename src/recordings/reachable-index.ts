@@ -9,9 +9,8 @@
  * `onConnected` runs once connected: the daemon catches the index up from the journal there.
  */
 import type { Metrics } from '../metrics';
-import type { NewAuditEvent } from './audit-table';
 import type { AuditLog, ClusterLock, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
-import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
+import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, NewAuditEvent, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
 export class IndexUnavailableError extends Error {
   override name = 'IndexUnavailableError';

@@ -99,6 +99,9 @@ export interface AuditEvent {
   detail?: string;
 }
 
+/** An audit event as it is told, before the trail numbers it. */
+export type NewAuditEvent = Omit<AuditEvent, 'seq'>;
+
 export interface AuditQuery {
   fromMs?: number;
   toMs?: number;

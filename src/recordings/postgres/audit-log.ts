@@ -3,9 +3,8 @@
  * (audit-table.ts); seq is a bigserial, so every node's events share one increasing cursor.
  */
 import type { Pool } from 'pg';
-import type { NewAuditEvent } from '../audit-table';
 import type { AuditLog } from '../index-store';
-import type { AuditAction, AuditEvent, AuditPage, AuditQuery } from '../types';
+import type { AuditAction, AuditEvent, AuditPage, AuditQuery, NewAuditEvent } from '../types';
 
 interface AuditRow {
   seq: string;
