@@ -5,11 +5,13 @@
  *  - connects in the background, retrying with backoff, and logs the outage once and its end once;
  *  - keeps the steps told to `follow` meanwhile (the latest per recording) and hands them over once connected
  *    (once connected, the engine itself keeps a step a dropped connection refused: see PostgresIndex);
- *  - answers every read with IndexUnavailableError while it is not connected (the API says 503).
+ *  - answers every read with IndexUnavailableError while it is not connected (the API says 503), and so
+ *    too when a connected database has gone away since (a connection refused or lost, not a bad query).
  * `onConnected` runs once connected: the daemon catches the index up from the journal there.
  */
 import type { Metrics } from '../metrics';
 import type { AuditLog, ClusterLock, IndexCounts, IndexEngine, RecordingIndex, RetentionCandidates } from './index-store';
+import { isTransientDatabaseError } from './postgres/transient';
 import type { AuditEvent, AuditPage, AuditQuery, ConversationPage, LegalHold, NewAuditEvent, RecordingEntry, RecordingPage, RecordingQuery, Tombstone } from './types';
 
 export class IndexUnavailableError extends Error {
@@ -51,8 +53,8 @@ export class ReachableIndex implements RecordingIndex {
     this.location = o.location;
     this.#delayMs = o.retryMinMs ?? 1000;
     this.audit = {
-      append: async (e: NewAuditEvent): Promise<AuditEvent> => this.#connected().audit.append(e),
-      page: async (q: AuditQuery): Promise<AuditPage> => this.#connected().audit.page(q),
+      append: async (e: NewAuditEvent): Promise<AuditEvent> => this.#use((i) => i.audit.append(e)),
+      page: async (q: AuditQuery): Promise<AuditPage> => this.#use((i) => i.audit.page(q)),
     };
   }
 
@@ -122,50 +124,64 @@ export class ReachableIndex implements RecordingIndex {
     throw new IndexUnavailableError(`the recordings index (${this.location}) is not reachable${this.#lastError ? `: ${this.#lastError}` : ''}`);
   }
 
+  /**
+   * A call on the connected index. The database can go away after the connection was made: that failure
+   * is the same outage as one at start (the API says 503, try again shortly), not a fault of the daemon.
+   */
+  async #use<T>(call: (inner: RecordingIndex) => Promise<T>): Promise<T> {
+    const inner = this.#connected();
+    try {
+      return await call(inner);
+    } catch (err) {
+      if (isTransientDatabaseError(err)) throw new IndexUnavailableError(`the recordings index (${this.location}) is not reachable: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+
   async flush(): Promise<void> {
-    await this.#connected().flush();
+    return this.#use((i) => i.flush());
   }
   async upsert(e: RecordingEntry): Promise<void> {
-    return this.#connected().upsert(e);
+    return this.#use((i) => i.upsert(e));
   }
   async upsertMany(entries: Iterable<RecordingEntry>): Promise<number> {
-    return this.#connected().upsertMany(entries);
+    return this.#use((i) => i.upsertMany(entries));
   }
   async staleOf(entries: Iterable<RecordingEntry>): Promise<RecordingEntry[]> {
-    return this.#connected().staleOf(entries);
+    return this.#use((i) => i.staleOf(entries));
   }
   async get(id: string): Promise<RecordingEntry | undefined> {
-    return this.#connected().get(id);
+    return this.#use((i) => i.get(id));
   }
   async query(q: RecordingQuery): Promise<RecordingPage> {
-    return this.#connected().query(q);
+    return this.#use((i) => i.query(q));
   }
   async conversations(q: RecordingQuery): Promise<ConversationPage> {
-    return this.#connected().conversations(q);
+    return this.#use((i) => i.conversations(q));
   }
   async segmentsOf(conversationId: string, tenant?: string): Promise<RecordingEntry[]> {
-    return this.#connected().segmentsOf(conversationId, tenant);
+    return this.#use((i) => i.segmentsOf(conversationId, tenant));
   }
   async counts(): Promise<IndexCounts> {
-    return this.#connected().counts();
+    return this.#use((i) => i.counts());
   }
   async markDeleted(id: string, tombstone: Tombstone): Promise<RecordingEntry | undefined> {
-    return this.#connected().markDeleted(id, tombstone);
+    return this.#use((i) => i.markDeleted(id, tombstone));
   }
   async setHold(id: string, hold: LegalHold | undefined): Promise<RecordingEntry | undefined> {
-    return this.#connected().setHold(id, hold);
+    return this.#use((i) => i.setHold(id, hold));
   }
   async retentionCandidates(startedBeforeMs: number, limit: number, after?: { startedMs: number; seq: number }): Promise<RetentionCandidates> {
-    return this.#connected().retentionCandidates(startedBeforeMs, limit, after);
+    return this.#use((i) => i.retentionCandidates(startedBeforeMs, limit, after));
   }
   async beginGeneration(): Promise<number> {
-    return this.#connected().beginGeneration();
+    return this.#use((i) => i.beginGeneration());
   }
   async endGeneration(gen: number): Promise<number> {
-    return this.#connected().endGeneration(gen);
+    return this.#use((i) => i.endGeneration(gen));
   }
   async optimize(): Promise<void> {
-    return this.#connected().optimize();
+    return this.#use((i) => i.optimize());
   }
 
   /** The inner index's lock once connected; until then nobody here holds it (acquire says no). */
@@ -184,7 +200,7 @@ export class ReachableIndex implements RecordingIndex {
       acquire: async () => {
         const lock = lockOf();
         if (!lock) throw new IndexUnavailableError(`the recordings index (${this.location}) is not reachable: lock ${name} cannot be taken`);
-        return lock.acquire();
+        return this.#use(() => lock.acquire());
       },
       release: async () => lockOf()?.release(),
       describe: () => `advisory lock ${name} in ${this.location}`,

@@ -133,6 +133,11 @@ retention: {interval: 1s${days}}
     return this.#exit;
   }
 
+  /** The daemon's process id (the last one started). */
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
+
   start(): void {
     this.#exit = undefined;
     const p = spawn(process.execPath, [CLI, 'run', '--config', this.configPath], { env: { ...process.env, FSRECD_TEST_CRASH_AT: '', FSRECD_TEST_FAIL_AT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,42 +5,14 @@
  * in front of the server is cut (connections reset, new ones refused) and put back on the same port.
  */
 import t from 'tap';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { RecordingIndex } from '../../src/recordings/index-store';
 import { PostgresIndex } from '../../src/recordings/postgres/postgres-index';
 import { ReachableIndex } from '../../src/recordings/reachable-index';
 import type { RecordingEntry } from '../../src/recordings/types';
 import { postgresFor } from '../helpers/postgres-server';
+import { Relay } from '../helpers/tcp-relay';
 import { waitFor } from '../helpers/wait-for';
 import { postgresConfig } from './engines';
-
-/** A relay to the database that can be cut and restored, on one port. */
-class Relay {
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: number) {}
-  async up(): Promise<void> {
-    const server = createServer((inbound) => {
-      const out = connect(this.target, '127.0.0.1');
-      for (const s of [inbound, out]) {
-        this.#sockets.add(s);
-        s.on('close', () => this.#sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      inbound.pipe(out).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
-    this.port = (server.address() as { port: number }).port;
-    this.#server = server;
-  }
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
 
 function entry(i: number, step = 'finished' as RecordingEntry['state']): RecordingEntry {
   return {
