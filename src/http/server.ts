@@ -143,7 +143,9 @@ export async function startHttp(opts: HttpOptions): Promise<Server> {
 
   const listener: RequestListener = (req, res) => {
     handle(req, res).catch((err: unknown) => {
-      opts.log.error('HTTP request failed', { path: (req.url ?? '').split('?')[0], error: String(err) });
+      // The shared index being away is an outage the index's own log lines report; each refused read is a warning.
+      if (err instanceof IndexUnavailableError) opts.log.warn('HTTP request refused (503): the recordings index is not reachable', { path: (req.url ?? '').split('?')[0], error: err.message });
+      else opts.log.error('HTTP request failed', { path: (req.url ?? '').split('?')[0], error: String(err) });
       // A reply cut short (headers already sent) can only be ended.
       if (res.headersSent) res.destroy();
       else if (err instanceof IndexUnavailableError) sendError(res, 503, `${err.message}; recording goes on, try again shortly`);
