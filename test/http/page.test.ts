@@ -67,6 +67,19 @@ t.test('the recordings page in headless Chromium', async (t) => {
 
   await page.click('#clear');
   await page.waitForFunction(() => document.querySelectorAll('li.rec').length === 5);
+  // The node filter (several FreeSWITCH servers sharing one index): another node's name matches nothing here.
+  const node = (await s.app.index.query({ limit: 1 })).recordings[0]?.node ?? '';
+  t.not(node, '', 'the recordings name their node');
+  await page.fill('#f-node', 'pbx-elsewhere');
+  await page.click('#apply');
+  await page.locator('#count').filter({ hasText: 'No recordings match.' }).waitFor();
+  t.equal(await page.locator('li.rec').count(), 0, 'another node\'s filter lists none of this node\'s recordings');
+  await page.fill('#f-node', node);
+  await page.click('#apply');
+  await page.waitForFunction(() => document.querySelectorAll('li.rec').length === 5);
+  t.pass(`the node filter ${node} lists all five`);
+  await page.click('#clear');
+  await page.waitForFunction(() => document.querySelectorAll('li.rec').length === 5);
   await page.fill('#f-q', '5551234');
   await page.press('#f-q', 'Enter');
   await page.waitForFunction(() => document.querySelectorAll('li.rec').length === 1);
