@@ -3,7 +3,6 @@
  * storage target, the spool journal (read for kept local copies), and the actor "cli:<unix user>" — an
  * admin by nature of being able to read the configuration and the state directory.
  */
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { FsrecdConfig } from '../config/types';
@@ -14,7 +13,7 @@ import { journalLocalCopies } from '../lifecycle/local-copies';
 import { LifecycleError, type Actor } from '../lifecycle/types';
 import { createLogger, type Logger } from '../log';
 import type { RecordingIndex } from '../recordings/index-store';
-import { indexPath, openIndex } from '../recordings/open-index';
+import { openIndex } from '../recordings/open-index';
 import { Journal } from '../spool/journal';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
@@ -42,10 +41,8 @@ export function cliActor(): Actor {
 /** The log goes to stderr as JSON lines (the audit line among them); stdout stays for the result. */
 export async function openCliLifecycle(configPath: string, opts: { withJournal?: boolean } = {}): Promise<CliLifecycle> {
   const cfg = await requireConfig(configPath);
-  const path = indexPath(cfg.stateDir);
-  if ((cfg.index?.type ?? 'sqlite') === 'sqlite' && !existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
   const log = createLogger('warn', process.stderr);
-  const index = await openIndex(cfg, { log });
+  const index = await openIndex(cfg, { existing: true, log });
   const store = createStorageTarget(cfg.storage, log);
   let localCopies;
   if (opts.withJournal !== false) {

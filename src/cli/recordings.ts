@@ -58,18 +58,9 @@ async function open(cmd: Command): Promise<{ cfg: FsrecdConfig; store: Recording
   return { cfg, store: createStorageTarget(cfg.storage, createLogger('error')) };
 }
 
-/** The index for reading: SQLite's file must exist already (a read-only open creates nothing); PostgreSQL is shared. */
-async function openForReading(cfg: FsrecdConfig): Promise<RecordingIndex> {
-  if ((cfg.index?.type ?? 'sqlite') === 'sqlite') {
-    const path = indexPath(cfg.stateDir);
-    if (!existsSync(path)) throw new Error(`no recordings index at ${path} yet: it appears when the daemon first starts (or run fsrecd recordings reindex)`);
-  }
-  return openIndex(cfg, { readonly: true, log: createLogger('error') });
-}
-
-/** Runs `read` on the index and closes it, whatever happens. */
+/** Runs `read` on the index (opened read-only; it must exist) and closes it, whatever happens. */
 async function withIndex<T>(cfg: FsrecdConfig, read: (index: RecordingIndex) => Promise<T>): Promise<T> {
-  const index = await openForReading(cfg);
+  const index = await openIndex(cfg, { readonly: true, existing: true, log: createLogger('error') });
   try {
     return await read(index);
   } finally {

@@ -21,8 +21,6 @@ import { Spool, type SpoolOptions } from '../spool/spool';
 import { createStorageTarget } from '../storage/create-target';
 import type { RecordingStore } from '../storage/target';
 
-export { indexPath } from '../recordings/open-index';
-
 /** The daemon passes faults and its recorder's hooks; a read-only command turns the lock off. */
 export interface SpoolSideOptions extends Pick<SpoolOptions, 'faults' | 'lock' | 'recordedPaths' | 'recorderFollows'> {
   config: FsrecdConfig;
@@ -65,11 +63,10 @@ export async function openSpoolSide(opts: SpoolSideOptions): Promise<SpoolSide> 
     log.error('recordings index update failed', { recording: id, error: String(err) });
   };
   index.onFollowError = failed;
-  // A command (sync) writes each step at once (the command awaits index.flush() before it exits).
+  // Written in batches, off the event path (see RecordingIndex.follow; the entry is built only for a
+  // recording's last step in the batch); a command's close writes what is left.
   const follow = (e: JournalEntry): void => index.follow(e.id, () => entryFromJournal(e));
-  // The daemon writes them in batches, off the event path (see RecordingIndex.follow; the entry is built
-  // only for a recording's last step in the batch).
-  opts.bus?.on('journaled', (e) => index.follow(e.id, () => entryFromJournal(e)));
+  opts.bus?.on('journaled', follow);
   const spool = await Spool.open({
     stateDir: cfg.stateDir,
     spoolDir: cfg.spoolDir,
